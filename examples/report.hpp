@@ -1,0 +1,139 @@
+// Shared driver of the example programs: command-line options, training with progress,
+// conversion, simulation, the per-step table and its CSV. (Examples may print; the
+// library never does.)
+#pragma once
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <dualspike/dualspike.hpp>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace ex {
+namespace ds = dualspike;
+
+struct RunConfig {
+  int epochs = 15;
+  std::size_t batch_size = 128;
+  float lr = 1e-3f;
+  std::string schedule = "cosine";
+  float final_lr_factor = 0.0f;
+  int step_epochs = 10;
+  float gamma = 0.1f;
+  std::uint64_t seed = 1;
+  std::size_t time_steps = 32;
+  std::size_t eval_batch = 1000;
+  std::size_t train_limit = 0;  // 0 = all
+  int threads = 0;              // 0 = OpenMP default
+  std::string data_dir;
+  std::string out_dir;
+};
+
+inline void add_common_options(CLI::App& app, RunConfig& c) {
+  app.add_option("--epochs", c.epochs, "training epochs")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--batch-size", c.batch_size, "training mini-batch size")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--lr", c.lr, "base learning rate (Adam)")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--schedule", c.schedule, "learning-rate schedule")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"constant", "cosine", "step"}));
+  app.add_option("--final-lr-factor", c.final_lr_factor, "cosine: final lr as a fraction of --lr")->capture_default_str();
+  app.add_option("--step-epochs", c.step_epochs, "step: epochs between decays")->capture_default_str();
+  app.add_option("--gamma", c.gamma, "step: decay factor")->capture_default_str();
+  app.add_option("--seed", c.seed, "seed of initialization and shuffling")->capture_default_str();
+  app.add_option("-T,--time-steps", c.time_steps, "SNN time steps to simulate")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--eval-batch", c.eval_batch, "batch size of ANN evaluation and SNN simulation")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--train-limit", c.train_limit, "use only the first N training images (0 = all)")->capture_default_str();
+  app.add_option("--threads", c.threads, "threads (0 = OpenMP default)")->capture_default_str();
+  app.add_option("--data-dir", c.data_dir, "folder with the four IDX files (raw or .gz)")->capture_default_str();
+  app.add_option("--out-dir", c.out_dir, "folder for the CSV results")->capture_default_str();
+}
+
+inline std::string pct(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.2f%%", 100.0 * v);
+  return b;
+}
+
+template <class Net>
+int run_experiment(const std::string& title, const RunConfig& c) {
+#ifdef _OPENMP
+  if (c.threads > 0) omp_set_num_threads(c.threads);
+  const int threads = omp_get_max_threads();
+#else
+  const int threads = 1;
+#endif
+  ds::Dataset train_set = ds::load_mnist_split(c.data_dir, ds::Split::train);
+  const ds::Dataset test_set = ds::load_mnist_split(c.data_dir, ds::Split::test);
+  if (c.train_limit > 0) train_set = train_set.slice(0, c.train_limit);
+  std::printf("%s\n", title.c_str());
+  std::printf("data: %s (%zu train, %zu test images), threads: %d, seed: %llu\n", c.data_dir.c_str(), train_set.size(),
+              test_set.size(), threads, static_cast<unsigned long long>(c.seed));
+  std::printf("recipe: Adam lr %g, %s schedule, %d epochs, batch %zu\n", c.lr, c.schedule.c_str(), c.epochs,
+              c.batch_size);
+
+  Net ann;
+  ann.init(c.seed);
+  ds::TrainOptions opt;
+  opt.epochs = c.epochs;
+  opt.batch_size = c.batch_size;
+  opt.seed = c.seed;
+  opt.schedule.kind = ds::LrSchedule::parse_kind(c.schedule);
+  opt.schedule.final_factor = c.final_lr_factor;
+  opt.schedule.step_epochs = c.step_epochs;
+  opt.schedule.gamma = c.gamma;
+  opt.on_epoch = [](const ds::EpochReport& r) {
+    std::printf("epoch %3d/%d  loss %.4f  train acc %s  lr %.2e  %.1f s  %.0f images/s\n", r.epoch, r.epochs, r.loss,
+                pct(r.accuracy).c_str(), r.learning_rate, r.seconds, r.images_per_second);
+    std::fflush(stdout);
+  };
+  const auto t0 = std::chrono::steady_clock::now();
+  ds::train(ann, train_set, ds::Adam{c.lr}, opt);
+  const double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  const ds::Evaluation ann_eval = ds::evaluate(ann, test_set, c.eval_batch);
+  std::printf("training time: %.1f s\nANN test accuracy: %s\n", train_seconds, pct(ann_eval.accuracy).c_str());
+
+  const auto snn = ds::to_snn(ann);
+  ds::SimulateOptions sim_opt;
+  sim_opt.time_steps = c.time_steps;
+  sim_opt.batch_size = c.eval_batch;
+  sim_opt.reference_predictions = ann_eval.predictions;
+  const auto t1 = std::chrono::steady_clock::now();
+  const ds::SimulationResult sim = ds::simulate(snn, test_set, sim_opt);
+  const double sim_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+
+  std::filesystem::create_directories(c.out_dir);
+  const std::filesystem::path csv_path = std::filesystem::path(c.out_dir) / "snn_accuracy_per_step.csv";
+  std::ofstream csv(csv_path);
+  csv << "t,snn_accuracy,ann_accuracy,conversion_error,agreement_with_ann,spikes_per_sample,sops_per_sample\n";
+  std::printf("\n%4s  %12s  %16s  %14s  %12s\n", "t", "SNN acc", "conv. error", "agree w/ ANN", "SOPs/sample");
+  for (std::size_t t = 0; t < sim.accuracy.size(); ++t) {
+    const double err = ann_eval.accuracy - sim.accuracy[t];
+    std::printf("%4zu  %12s  %16s  %14s  %12.0f\n", t + 1, pct(sim.accuracy[t]).c_str(), pct(err).c_str(),
+                pct(sim.agreement[t]).c_str(), sim.sops_per_sample[t]);
+    csv << t + 1 << ',' << sim.accuracy[t] << ',' << ann_eval.accuracy << ',' << err << ',' << sim.agreement[t] << ','
+        << sim.spikes_per_sample[t] << ',' << sim.sops_per_sample[t] << '\n';
+  }
+  auto show_latency = [&](const char* what, double tol) {
+    const auto l = sim.latency(ann_eval.accuracy, tol);
+    if (l) std::printf("%s: T = %zu\n", what, *l);
+    else std::printf("%s: not reached within T = %zu\n", what, sim.accuracy.size());
+  };
+  std::printf("\nANN accuracy %s; SNN simulation of %zu images x %zu steps took %.1f s\n", pct(ann_eval.accuracy).c_str(),
+              sim.samples, sim.accuracy.size(), sim_seconds);
+  show_latency("latency (smallest T with SNN acc >= ANN acc)", 0.0);
+  show_latency("smallest T within 0.1 points of the ANN", 0.001);
+  show_latency("smallest T within 0.5 points of the ANN", 0.005);
+  std::printf("ANN MACs per image: %zu (%.2f uJ at 4.6 pJ/MAC)\n", Net::macs(), Net::macs() * 4.6e-6);
+  std::printf("table written to %s\n", csv_path.string().c_str());
+  return 0;
+}
+
+}  // namespace ex

@@ -1,0 +1,42 @@
+#pragma once
+/// \file random.hpp
+/// Portable seeded randomness: the same seed gives the same initialization and the same
+/// shuffling on every standard library (std::uniform_*_distribution and std::shuffle are
+/// implementation-defined, so they are not used).
+#include <cstddef>
+#include <cstdint>
+#include <random>
+#include <span>
+
+namespace dualspike {
+
+/// 64-bit Mersenne Twister with portable uniform draws.
+class Rng {
+ public:
+  explicit Rng(std::uint64_t seed) : engine_(seed) {}
+
+  /// Uniform float in [lo, hi) (24 random mantissa bits).
+  float uniform(float lo, float hi) noexcept {
+    const float u = static_cast<float>(engine_() >> 40) * 0x1.0p-24f;
+    return lo + (hi - lo) * u;
+  }
+
+  /// Uniform integer in [0, n), n > 0 (Lemire-free rejection sampling, unbiased).
+  std::uint64_t below(std::uint64_t n) noexcept {
+    const std::uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+    std::uint64_t x = engine_();
+    while (x >= limit) x = engine_();
+    return x % n;
+  }
+
+  /// Fisher-Yates shuffle of `values`.
+  template <class T>
+  void shuffle(std::span<T> values) noexcept {
+    for (std::size_t i = values.size(); i > 1; --i) std::swap(values[i - 1], values[below(i)]);
+  }
+
+ private:
+  std::mt19937_64 engine_;
+};
+
+}  // namespace dualspike

@@ -1,0 +1,73 @@
+#pragma once
+/// \file dataset.hpp
+/// An in-memory labelled image data set, the input of `train`, `evaluate` and `simulate`.
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "../core/errors.hpp"
+#include "../core/shape.hpp"
+
+namespace dualspike {
+
+/// Labelled images. `images` is `features x n` (column j = sample j, CHW order, values
+/// already scaled, e.g. pixels / 255 in [0, 1]); `labels[j]` is in [0, num_classes).
+struct Dataset {
+  Matrix images;
+  std::vector<std::int32_t> labels;
+  std::size_t channels = 1;
+  std::size_t height = 0;
+  std::size_t width = 0;
+  std::size_t num_classes = 10;
+
+  /// Number of samples.
+  [[nodiscard]] std::size_t size() const noexcept { return labels.size(); }
+  /// Features per sample (channels * height * width).
+  [[nodiscard]] std::size_t features() const noexcept { return channels * height * width; }
+
+  /// The samples [first, first + count) as a new data set (count is clipped to the end).
+  /// \throws ConfigError if `first` > size().
+  [[nodiscard]] Dataset slice(std::size_t first, std::size_t count) const {
+    if (first > size())
+      throw ConfigError("Dataset::slice: first = " + std::to_string(first) + " exceeds the data set size " +
+                        std::to_string(size()));
+    count = std::min(count, size() - first);
+    Dataset out{images.middleCols(static_cast<Eigen::Index>(first), static_cast<Eigen::Index>(count)),
+                std::vector<std::int32_t>(labels.begin() + static_cast<std::ptrdiff_t>(first),
+                                          labels.begin() + static_cast<std::ptrdiff_t>(first + count)),
+                channels, height, width, num_classes};
+    return out;
+  }
+
+  /// Checks internal consistency: images has features() rows and size() columns, every
+  /// label is in [0, num_classes). \throws ShapeError / ConfigError naming the field.
+  void validate() const {
+    if (static_cast<std::size_t>(images.rows()) != features())
+      throw ShapeError("Dataset: images has " + std::to_string(images.rows()) + " rows, expected channels*height*width = " +
+                       std::to_string(features()));
+    if (static_cast<std::size_t>(images.cols()) != size())
+      throw ShapeError("Dataset: images has " + std::to_string(images.cols()) + " columns but there are " +
+                       std::to_string(size()) + " labels");
+    if (num_classes == 0) throw ConfigError("Dataset: num_classes = 0, expected >= 1");
+    for (std::size_t i = 0; i < labels.size(); ++i)
+      if (labels[i] < 0 || static_cast<std::size_t>(labels[i]) >= num_classes)
+        throw ConfigError("Dataset: labels[" + std::to_string(i) + "] = " + std::to_string(labels[i]) +
+                          " is outside [0, " + std::to_string(num_classes) + ")");
+  }
+};
+
+/// Checks that `data` fits a network whose input shape is `In`.
+/// \throws ShapeError naming the data set's and the network's shapes.
+template <ShapeType In>
+void check_input_shape(const Dataset& data, const char* where) {
+  if (data.features() != In::size || static_cast<std::size_t>(data.images.rows()) != In::size)
+    throw ShapeError(std::string(where) + ": data set samples have " + std::to_string(data.channels) + "x" +
+                     std::to_string(data.height) + "x" + std::to_string(data.width) + " = " +
+                     std::to_string(data.features()) + " features, the network's input is " +
+                     std::to_string(In::channels) + "x" + std::to_string(In::height) + "x" +
+                     std::to_string(In::width) + " = " + std::to_string(In::size));
+}
+
+}  // namespace dualspike

@@ -1,0 +1,34 @@
+#pragma once
+/// \file dualspike.hpp
+/// Umbrella header: everything public. Namespace `dualspike`.
+#include "version.hpp"
+
+#include "core/argmax.hpp"
+#include "core/checks.hpp"
+#include "core/errors.hpp"
+#include "core/parameter.hpp"
+#include "core/random.hpp"
+#include "core/shape.hpp"
+
+#include "activations/threshold.hpp"
+#include "layers/dense.hpp"
+#include "neurons/if_kernel.hpp"
+#include "neurons/if_neuron.hpp"
+
+#include "network/evaluate.hpp"
+#include "network/layer.hpp"
+#include "network/sequential.hpp"
+
+#include "train/loss.hpp"
+#include "train/optimizer.hpp"
+#include "train/schedule.hpp"
+#include "train/trainer.hpp"
+
+#include "convert/to_snn.hpp"
+#include "snn/simulate.hpp"
+#include "snn/spiking_sequential.hpp"
+
+#include "data/dataset.hpp"
+#include "data/idx.hpp"
+
+#include "networks.hpp"

@@ -1,0 +1,91 @@
+#pragma once
+/// \file dense.hpp
+/// Fully connected layer `y = W x + b` (PyTorch `nn.Linear`). Carries over unchanged to
+/// the SNN, where it acts on `Vth * spikes` every time step (paper eq. 3; bias added at
+/// every step).
+#include <cmath>
+#include <cstddef>
+#include <string>
+
+#include "../core/checks.hpp"
+#include "../core/parameter.hpp"
+#include "../core/random.hpp"
+#include "../core/shape.hpp"
+
+namespace dualspike {
+
+/// Concrete dense layer with `In` input and `Out` output features.
+/// Shapes: input `In x batch`, output `Out x batch`; `weight` is `Out x In` (row o holds
+/// the weights into output o, as PyTorch's `weight`), `bias` has `Out` entries.
+template <std::size_t In, std::size_t Out>
+class DenseLayer {
+ public:
+  static_assert(In > 0 && Out > 0, "dualspike::Dense: sizes must be > 0");
+  using input_shape = Shape<In>;
+  using output_shape = Shape<Out>;
+  static constexpr std::size_t in_features = In;
+  static constexpr std::size_t out_features = Out;
+
+  Matrix weight = Matrix::Zero(Out, In);
+  Vector bias = Vector::Zero(Out);
+
+  /// PyTorch's default: weight and bias ~ U(-1/sqrt(In), 1/sqrt(In)).
+  void init(Rng& rng) {
+    const float bound = 1.0f / std::sqrt(static_cast<float>(In));
+    for (Eigen::Index i = 0; i < weight.size(); ++i) weight.data()[i] = rng.uniform(-bound, bound);
+    for (Eigen::Index i = 0; i < bias.size(); ++i) bias[i] = rng.uniform(-bound, bound);
+  }
+
+  /// y = W x + b (column j = sample j).
+  void forward(const Matrix& x, Matrix& y) const {
+    y.noalias() = weight * x;
+    y.colwise() += bias;
+  }
+
+  /// Assigns dW = dy x^T, db = sum over the batch of dy, and dx = W^T dy.
+  void backward(const Matrix& x, const Matrix& /*y*/, const Matrix& dy, Matrix* dx, DenseLayer& grad) const {
+    grad.weight.noalias() = dy * x.transpose();
+    grad.bias.noalias() = dy.rowwise().sum();
+    if (dx != nullptr) dx->noalias() = weight.transpose() * dy;
+  }
+
+  void append_parameters(ParameterList& list, const std::string& prefix) {
+    list.push_back({prefix + "weight", {weight.data(), static_cast<std::size_t>(weight.size())}});
+    list.push_back({prefix + "bias", {bias.data(), static_cast<std::size_t>(bias.size())}});
+  }
+
+  /// \throws ConfigError naming the tensor and index of the first NaN/inf parameter.
+  void validate(const std::string& prefix) const {
+    require_all_finite(weight.reshaped(), prefix + "weight");
+    require_all_finite(bias, prefix + "bias");
+  }
+
+  /// Multiply-accumulates per sample.
+  [[nodiscard]] static constexpr std::size_t macs() noexcept { return In * Out; }
+
+  /// Synapses leaving each input neuron (for SOP counting: SOPs = spikes x fan_out).
+  [[nodiscard]] static constexpr std::size_t fan_out() noexcept { return Out; }
+
+  using snn_type = DenseLayer;
+  /// The SNN uses the same weights unchanged.
+  [[nodiscard]] const DenseLayer& to_snn() const noexcept { return *this; }
+};
+
+namespace detail {
+template <ShapeType S, std::size_t Out>
+struct dense_bind {
+  static_assert(S::height == 1 && S::width == 1,
+                "dualspike::Dense needs a flat input (Shape<N, 1, 1>): insert Flatten before it");
+  using type = DenseLayer<S::size, Out>;
+};
+}  // namespace detail
+
+/// Layer spec: a dense layer with `Out` outputs; its input size is inferred from the
+/// previous layer inside a `Sequential`.
+template <std::size_t Out>
+struct Dense {
+  template <ShapeType In>
+  using bind = typename detail::dense_bind<In, Out>::type;
+};
+
+}  // namespace dualspike

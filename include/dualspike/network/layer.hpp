@@ -1,0 +1,61 @@
+#pragma once
+/// \file layer.hpp
+/// The layer contract, stated once.
+///
+/// A *layer spec* is what users write in a `Sequential` (`Dense<1200>`, `StReLU<>`): it
+/// has a member alias template `bind<In>` giving the concrete layer for input shape `In`.
+///
+/// A concrete *ANN layer* `L` (satisfies `AnnLayer`):
+///  - `L::input_shape`, `L::output_shape`: compile-time `Shape`s.
+///  - `forward(x, y) const`: reads `x` (`input_shape::size x batch`), assigns `y`
+///    (`output_shape::size x batch`, resized as needed). `x` and `y` never alias.
+///  - `backward(x, y, dy, dx, grad) const`: `x`, `y` are the input and output of the latest
+///    `forward` on this batch, `dy` = dLoss/dy. *Assigns* (never accumulates) the
+///    parameter gradients into `grad` (an object of the same type, used as storage) and,
+///    if `dx != nullptr`, assigns dLoss/dx to `*dx`.
+///  - `init(rng)`: draws the initial parameters (PyTorch's defaults); `append_parameters
+///    (list, prefix)` appends views of its parameter tensors named `prefix + "weight"` ...;
+///    `validate(prefix)` throws ConfigError on NaN/inf parameters or invalid thresholds.
+///  - `macs()`: multiply-accumulates per sample of its forward pass (0 for activations).
+///  - Conversion: `L::snn_type` and `to_snn()`; a layer without an exact spiking
+///    counterpart has no `snn_type` and `to_snn` refuses it at compile time.
+///
+/// A concrete *SNN layer* is either *synaptic* (stateless, same `forward` as above, run
+/// every time step on the spikes of the previous layer) or a *neuron* layer (has
+/// `state_type`, `reset_state`, `step`; see neurons/if_neuron.hpp).
+#include <concepts>
+#include <cstddef>
+#include <string>
+
+#include "../core/parameter.hpp"
+#include "../core/random.hpp"
+#include "../core/shape.hpp"
+
+namespace dualspike {
+
+/// A concrete layer with compile-time input/output shapes and a const `forward`.
+template <class L>
+concept ShapedLayer = ShapeType<typename L::input_shape> && ShapeType<typename L::output_shape> &&
+                      requires(const L& l, const Matrix& x, Matrix& y) { l.forward(x, y); };
+
+/// A trainable ANN layer: the contract above.
+template <class L>
+concept AnnLayer = ShapedLayer<L> && requires(L& l, const L& cl, const Matrix& m, Matrix* dx, ParameterList& p,
+                                              const std::string& s, Rng& rng) {
+  cl.backward(m, m, m, dx, l);
+  l.init(rng);
+  l.append_parameters(p, s);
+  cl.validate(s);
+  { cl.macs() } -> std::convertible_to<std::size_t>;
+};
+
+/// A spiking neuron layer: holds per-run state (membrane potentials) outside the layer.
+template <class L>
+concept NeuronLayer = ShapeType<typename L::input_shape> && requires(const L& l, const Matrix& m, Matrix& v,
+                                                                      Matrix& out, Eigen::Index batch) {
+  typename L::state_type;
+  l.reset_state(v, batch);
+  l.step(m, v, out);
+};
+
+}  // namespace dualspike

@@ -1,0 +1,148 @@
+#pragma once
+/// \file sequential.hpp
+/// `Sequential<Input<Shape>, Specs...>`: a static feed-forward ANN. Each layer's input
+/// shape is inferred at compile time from the previous layer's output, so a mismatch is a
+/// compile error. The network holds parameters only; per-run buffers live in `Workspace`.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <tuple>
+#include <utility>
+
+#include "../core/errors.hpp"
+#include "../core/parameter.hpp"
+#include "../core/random.hpp"
+#include "../core/shape.hpp"
+#include "layer.hpp"
+#include "tuple_utils.hpp"
+
+namespace dualspike {
+
+/// First element of a `Sequential`: the shape of one input sample (CHW).
+template <ShapeType S>
+struct Input {
+  using shape = S;
+};
+
+namespace detail {
+template <class In, class... Specs>
+struct bind_layers {
+  using type = std::tuple<>;
+};
+template <class In, class Spec, class... Rest>
+struct bind_layers<In, Spec, Rest...> {
+  using layer = typename Spec::template bind<In>;
+  static_assert(AnnLayer<layer>, "dualspike::Sequential: this layer does not satisfy the AnnLayer contract (layer.hpp)");
+  static_assert(std::is_same_v<typename layer::input_shape, In>,
+                "dualspike::Sequential: a layer's input shape differs from the previous layer's output shape");
+  using type = decltype(std::tuple_cat(std::declval<std::tuple<layer>>(),
+                                       std::declval<typename bind_layers<typename layer::output_shape, Rest...>::type>()));
+};
+}  // namespace detail
+
+template <class InputSpec, class... Specs>
+class Sequential {
+  static_assert(sizeof(InputSpec) == 0, "dualspike::Sequential: the first argument must be Input<Shape<C, H, W>>");
+};
+
+/// A feed-forward ANN. Activations are `features x batch` matrices (column = sample).
+template <ShapeType S, class... Specs>
+class Sequential<Input<S>, Specs...> {
+ public:
+  static_assert(sizeof...(Specs) > 0, "dualspike::Sequential: needs at least one layer after Input");
+  using layers_type = typename detail::bind_layers<S, Specs...>::type;
+  static constexpr std::size_t num_layers = sizeof...(Specs);
+  template <std::size_t I>
+  using layer_type = std::tuple_element_t<I, layers_type>;
+  using input_shape = S;
+  using output_shape = typename layer_type<num_layers - 1>::output_shape;
+
+  /// Buffers for one training/inference run: the input and output of every layer of the
+  /// latest `forward` (activations[0] = input), and two gradient buffers.
+  struct Workspace {
+    std::array<Matrix, num_layers + 1> activations;
+    std::array<Matrix, 2> gradients;
+  };
+
+  /// The I-th layer (0-based, in declaration order).
+  template <std::size_t I>
+  [[nodiscard]] layer_type<I>& get() noexcept {
+    return std::get<I>(layers_);
+  }
+  template <std::size_t I>
+  [[nodiscard]] const layer_type<I>& get() const noexcept {
+    return std::get<I>(layers_);
+  }
+
+  /// Draws all parameters from `seed` (PyTorch's default initializations).
+  void init(std::uint64_t seed) {
+    Rng rng(seed);
+    std::apply([&](auto&... layer) { (layer.init(rng), ...); }, layers_);
+  }
+
+  /// Views of all parameters, named like PyTorch's state_dict ("0.weight", "0.bias", ...).
+  [[nodiscard]] ParameterList parameters() {
+    ParameterList list;
+    detail::for_each_index<num_layers>([&](auto i) { get<i>().append_parameters(list, std::to_string(i.value) + "."); });
+    return list;
+  }
+
+  /// \throws ConfigError naming the first NaN/inf parameter or invalid threshold.
+  void validate() const {
+    detail::for_each_index<num_layers>([&](auto i) { get<i>().validate(std::to_string(i.value) + "."); });
+  }
+
+  /// Forward pass for training: `x` is `input_shape::size x batch`; stores every layer's
+  /// output in `ws` and returns the network output (`output_shape::size x batch`).
+  /// \throws ShapeError if `x` has the wrong number of rows.
+  const Matrix& forward(const Matrix& x, Workspace& ws) const {
+    check_rows(x);
+    ws.activations[0] = x;
+    detail::for_each_index<num_layers>([&](auto i) { get<i>().forward(ws.activations[i], ws.activations[i + 1]); });
+    return ws.activations[num_layers];
+  }
+
+  /// Backward pass after `forward(x, ws)`: `grad_output` = dLoss/d(output). Assigns every
+  /// parameter gradient into `grads` (a network of the same type used as storage).
+  void backward(Workspace& ws, const Matrix& grad_output, Sequential& grads) const {
+    ws.gradients[0] = grad_output;
+    int cur = 0;
+    detail::for_each_index_reversed<num_layers>([&](auto i) {
+      Matrix* dx = i.value > 0 ? &ws.gradients[1 - cur] : nullptr;
+      get<i>().backward(ws.activations[i], ws.activations[i + 1], ws.gradients[cur], dx, grads.template get<i>());
+      cur = 1 - cur;
+    });
+  }
+
+  /// Inference: returns the network output for `x` (`input_shape::size x batch`).
+  [[nodiscard]] Matrix predict(const Matrix& x) const {
+    check_rows(x);
+    Matrix a = x, b;
+    detail::for_each_index<num_layers>([&](auto i) {
+      get<i>().forward(a, b);
+      a.swap(b);
+    });
+    return a;
+  }
+
+  /// Multiply-accumulates per sample (the ANN's operation count, paper Table 5).
+  [[nodiscard]] static constexpr std::size_t macs() noexcept {
+    return []<std::size_t... I>(std::index_sequence<I...>) { return (layer_type<I>::macs() + ... + 0); }
+    (std::make_index_sequence<num_layers>{});
+  }
+
+  /// All layers (for conversion and serialization).
+  [[nodiscard]] const layers_type& layers() const noexcept { return layers_; }
+
+ private:
+  static void check_rows(const Matrix& x) {
+    if (static_cast<std::size_t>(x.rows()) != S::size)
+      throw ShapeError("Sequential: input has " + std::to_string(x.rows()) + " rows (features), expected " +
+                       std::to_string(S::size));
+  }
+
+  layers_type layers_;
+};
+
+}  // namespace dualspike

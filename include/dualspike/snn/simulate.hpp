@@ -1,0 +1,102 @@
+#pragma once
+/// \file simulate.hpp
+/// Time-stepped SNN inference over a data set: accuracy after every time step t = 1..T,
+/// agreement with reference (ANN) predictions, spike and synaptic-operation counts.
+/// Memory grows with the batch size, never with T.
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "../core/argmax.hpp"
+#include "../core/checks.hpp"
+#include "../data/dataset.hpp"
+
+namespace dualspike {
+
+/// Options of `simulate`.
+struct SimulateOptions {
+  std::size_t time_steps = 32;  ///< T >= 1
+  std::size_t batch_size = 1000;
+  /// Optional per-sample reference predictions (e.g. the ANN's, from `evaluate`); when
+  /// given, `SimulationResult::agreement[t-1]` is filled.
+  std::span<const std::int32_t> reference_predictions{};
+
+  void validate() const {
+    require_at_least_one(time_steps, "SimulateOptions.time_steps");
+    require_at_least_one(batch_size, "SimulateOptions.batch_size");
+  }
+};
+
+/// What `simulate` measured. Index t-1 holds the value after time step t (there is no
+/// t = 0 entry).
+struct SimulationResult {
+  std::size_t samples = 0;
+  std::vector<double> accuracy;   ///< in [0, 1]: argmax of the integrated readout U(t) vs labels
+  std::vector<double> agreement;  ///< in [0, 1]: SNN prediction at t == reference (empty if none)
+  std::vector<double> spikes_per_sample;  ///< mean number of spikes (+ and -) per sample at step t
+  std::vector<double> sops_per_sample;    ///< mean synaptic operations per sample at step t
+
+  /// Smallest T (1-based) with accuracy[T-1] >= target - tolerance, if any (latency).
+  [[nodiscard]] std::optional<std::size_t> latency(double target, double tolerance = 0.0) const {
+    for (std::size_t t = 0; t < accuracy.size(); ++t)
+      if (accuracy[t] >= target - tolerance) return t + 1;
+    return std::nullopt;
+  }
+  /// Total SOPs per sample over steps 1..t.
+  [[nodiscard]] double cumulative_sops(std::size_t t) const {
+    double s = 0.0;
+    for (std::size_t k = 0; k < std::min(t, sops_per_sample.size()); ++k) s += sops_per_sample[k];
+    return s;
+  }
+};
+
+/// Runs the SNN `snn` for `options.time_steps` steps on every sample of `data`.
+/// \throws ShapeError if the data's sample shape differs from the network's input or the
+/// reference predictions have the wrong length; ConfigError for T = 0, batch size 0 or a
+/// label out of range.
+template <class Snn>
+[[nodiscard]] SimulationResult simulate(const Snn& snn, const Dataset& data, const SimulateOptions& options) {
+  options.validate();
+  check_input_shape<typename Snn::input_shape>(data, "simulate");
+  data.validate();
+  const bool with_reference = !options.reference_predictions.empty();
+  if (with_reference && options.reference_predictions.size() != data.size())
+    throw ShapeError("simulate: " + std::to_string(options.reference_predictions.size()) +
+                     " reference predictions for " + std::to_string(data.size()) + " samples");
+
+  const std::size_t T = options.time_steps;
+  std::vector<std::size_t> correct(T, 0), agree(T, 0), spikes(T, 0), sops(T, 0);
+  typename Snn::State state;
+  std::vector<std::int32_t> predicted;
+  for (std::size_t first = 0; first < data.size(); first += options.batch_size) {
+    const std::size_t n = std::min(options.batch_size, data.size() - first);
+    snn.begin(data.images.middleCols(static_cast<Eigen::Index>(first), static_cast<Eigen::Index>(n)), state);
+    predicted.resize(n);
+    for (std::size_t t = 0; t < T; ++t) {
+      snn.step(state);
+      argmax_columns(state.readout, predicted);
+      for (std::size_t j = 0; j < n; ++j) {
+        correct[t] += predicted[j] == data.labels[first + j];
+        if (with_reference) agree[t] += predicted[j] == options.reference_predictions[first + j];
+      }
+      for (std::size_t s : state.spikes) spikes[t] += s;
+      sops[t] += snn.sops(state);
+    }
+  }
+
+  SimulationResult r;
+  r.samples = data.size();
+  const double inv_n = data.size() > 0 ? 1.0 / static_cast<double>(data.size()) : 0.0;
+  for (std::size_t t = 0; t < T; ++t) {
+    r.accuracy.push_back(static_cast<double>(correct[t]) * inv_n);
+    if (with_reference) r.agreement.push_back(static_cast<double>(agree[t]) * inv_n);
+    r.spikes_per_sample.push_back(static_cast<double>(spikes[t]) * inv_n);
+    r.sops_per_sample.push_back(static_cast<double>(sops[t]) * inv_n);
+  }
+  return r;
+}
+
+}  // namespace dualspike

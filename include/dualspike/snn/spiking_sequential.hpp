@@ -1,0 +1,145 @@
+#pragma once
+/// \file spiking_sequential.hpp
+/// `SpikingSequential<Layers...>`: the converted SNN (produced by `to_snn`). Synaptic
+/// layers (Dense ...) are stateless and act on `Vth * spikes` every time step; neuron
+/// layers (DualThresholdIF) keep their membrane potential in a `State`.
+///
+/// Time stepping (paper Section 4.1, "Inference"):
+///  - the analog input enters the first layer directly at every step; since it is
+///    constant, the layers before the first neuron layer are evaluated once per input
+///    (`begin`) and their output current is reused at every step;
+///  - the last layer does not spike: its output is integrated, U(t) = sum_{tau<=t} y(tau),
+///    and the prediction at step t is argmax U(t).
+#include <array>
+#include <cstddef>
+#include <tuple>
+#include <utility>
+#include <variant>
+
+#include "../core/errors.hpp"
+#include "../core/shape.hpp"
+#include "../network/layer.hpp"
+#include "../network/tuple_utils.hpp"
+
+namespace dualspike {
+
+namespace detail {
+template <class L>
+struct layer_state {
+  using type = std::monostate;
+};
+template <NeuronLayer L>
+struct layer_state<L> {
+  using type = typename L::state_type;
+};
+
+template <class... Layers>
+constexpr std::size_t first_neuron_index() {
+  constexpr std::array<bool, sizeof...(Layers)> is_neuron{NeuronLayer<Layers>...};
+  for (std::size_t i = 0; i < is_neuron.size(); ++i)
+    if (is_neuron[i]) return i;
+  return sizeof...(Layers);
+}
+}  // namespace detail
+
+/// A spiking network: a tuple of SNN layers run for T time steps.
+template <class... Layers>
+class SpikingSequential {
+ public:
+  static_assert(sizeof...(Layers) > 0, "dualspike::SpikingSequential: needs at least one layer");
+  using layers_type = std::tuple<Layers...>;
+  static constexpr std::size_t num_layers = sizeof...(Layers);
+  template <std::size_t I>
+  using layer_type = std::tuple_element_t<I, layers_type>;
+  using input_shape = typename layer_type<0>::input_shape;
+  using output_shape = typename layer_type<num_layers - 1>::output_shape;
+  /// Index of the first neuron layer: layers before it see the constant analog input.
+  static constexpr std::size_t first_neuron = detail::first_neuron_index<Layers...>();
+
+  /// Per-run state: membrane potentials, the cached input current, the integrated
+  /// readout U(t) (`output_shape::size x batch`) and scratch buffers.
+  struct State {
+    std::tuple<typename detail::layer_state<Layers>::type...> layer_states;
+    Matrix input_current;
+    Matrix readout;
+    std::array<Matrix, 2> buffers;
+    /// Non-zero spikes emitted by each layer at the latest step (0 for synaptic layers).
+    std::array<std::size_t, num_layers> spikes{};
+    Eigen::Index batch = 0;
+  };
+
+  SpikingSequential() = default;
+  explicit SpikingSequential(Layers... layers) : layers_(std::move(layers)...) {}
+
+  template <std::size_t I>
+  [[nodiscard]] const layer_type<I>& get() const noexcept {
+    return std::get<I>(layers_);
+  }
+  template <std::size_t I>
+  [[nodiscard]] layer_type<I>& get() noexcept {
+    return std::get<I>(layers_);
+  }
+
+  /// Starts a run on input `x` (`input_shape::size x batch`): V(0) = 0 everywhere,
+  /// U(0) = 0, and the constant input current is computed once.
+  /// \throws ShapeError if `x` has the wrong number of rows.
+  void begin(const Matrix& x, State& s) const {
+    if (static_cast<std::size_t>(x.rows()) != input_shape::size)
+      throw ShapeError("SpikingSequential: input has " + std::to_string(x.rows()) + " rows (features), expected " +
+                       std::to_string(input_shape::size));
+    s.batch = x.cols();
+    s.input_current = x;
+    detail::for_each_index<first_neuron>([&](auto i) {
+      get<i>().forward(s.input_current, s.buffers[0]);
+      s.input_current.swap(s.buffers[0]);
+    });
+    detail::for_each_index<num_layers>([&](auto i) {
+      if constexpr (NeuronLayer<layer_type<i>>) get<i>().reset_state(std::get<i>(s.layer_states), s.batch);
+    });
+    s.readout.setZero(static_cast<Eigen::Index>(output_shape::size), s.batch);
+  }
+
+  /// Advances every layer by one time step and adds the last layer's output to the
+  /// readout. Call after `begin`.
+  void step(State& s) const {
+    if constexpr (first_neuron == num_layers) {
+      s.readout += s.input_current;
+    } else {
+      const Matrix* in = &s.input_current;
+      int cur = 0;
+      detail::for_each_index<num_layers - first_neuron>([&](auto k) {
+        constexpr std::size_t i = first_neuron + k.value;
+        Matrix& out = s.buffers[cur];
+        if constexpr (NeuronLayer<layer_type<i>>) {
+          get<i>().step(*in, std::get<i>(s.layer_states), out);
+          s.spikes[i] = static_cast<std::size_t>((out.array() != 0.0f).count());
+        } else {
+          get<i>().forward(*in, out);
+        }
+        in = &out;
+        cur = 1 - cur;
+      });
+      s.readout += *in;
+    }
+  }
+
+  /// Synaptic operations caused by the spikes of the latest step: for every neuron layer,
+  /// its spike count times the fan-out of the synaptic layer that follows it.
+  [[nodiscard]] std::size_t sops(const State& s) const noexcept {
+    std::size_t total = 0;
+    detail::for_each_index<num_layers>([&](auto i) {
+      if constexpr (NeuronLayer<layer_type<i>> && i.value + 1 < num_layers) {
+        if constexpr (requires { layer_type<i.value + 1>::fan_out(); })
+          total += s.spikes[i] * layer_type<i.value + 1>::fan_out();
+      }
+    });
+    return total;
+  }
+
+  [[nodiscard]] const layers_type& layers() const noexcept { return layers_; }
+
+ private:
+  layers_type layers_;
+};
+
+}  // namespace dualspike

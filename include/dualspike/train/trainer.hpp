@@ -1,0 +1,114 @@
+#pragma once
+/// \file trainer.hpp
+/// Mini-batch training with shuffling (one reshuffle per epoch, seeded), softmax
+/// cross-entropy, any optimizer with `step(params, grads, lr)` and a learning-rate
+/// schedule evaluated at every step. Nothing here prints: progress goes to callbacks.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <numeric>
+#include <span>
+#include <vector>
+
+#include "../core/argmax.hpp"
+#include "../core/checks.hpp"
+#include "../core/random.hpp"
+#include "../data/dataset.hpp"
+#include "loss.hpp"
+#include "optimizer.hpp"
+#include "schedule.hpp"
+
+namespace dualspike {
+
+/// What one finished epoch measured (on the training batches, as seen during training).
+struct EpochReport {
+  int epoch = 0;             ///< 1-based
+  int epochs = 0;            ///< total
+  double loss = 0.0;         ///< mean cross-entropy over the epoch's samples
+  double accuracy = 0.0;     ///< training accuracy in [0, 1] over the epoch
+  double seconds = 0.0;      ///< wall time of the epoch
+  double images_per_second = 0.0;
+  float learning_rate = 0.0f;  ///< at the epoch's last step
+};
+
+/// Options of `train`.
+struct TrainOptions {
+  int epochs = 1;
+  std::size_t batch_size = 128;
+  std::uint64_t seed = 0;  ///< shuffling seed (initialization is `net.init(seed)`'s)
+  LrSchedule schedule{};
+  std::function<void(const EpochReport&)> on_epoch{};  ///< called after each epoch
+
+  /// \throws ConfigError naming the field.
+  void validate() const {
+    if (epochs < 1) throw ConfigError("TrainOptions.epochs = " + std::to_string(epochs) + ", expected >= 1");
+    require_at_least_one(batch_size, "TrainOptions.batch_size");
+    schedule.validate();
+  }
+};
+
+/// Trains `net` on `data` in place; returns one report per epoch. The last partial
+/// batch of an epoch is used (PyTorch's drop_last=False).
+/// \throws ConfigError / ShapeError for invalid options, data or network parameters.
+template <class Net, class Optimizer>
+std::vector<EpochReport> train(Net& net, const Dataset& data, Optimizer optimizer, const TrainOptions& options) {
+  options.validate();
+  optimizer.validate();
+  check_input_shape<typename Net::input_shape>(data, "train");
+  data.validate();
+  if (data.size() == 0) throw ConfigError("train: the data set is empty");
+  net.validate();
+
+  Net grads = net;
+  ParameterList params = net.parameters();
+  ParameterList grad_list = grads.parameters();
+  typename Net::Workspace ws;
+  Matrix batch_x, grad_logits;
+  std::vector<std::int32_t> batch_y, predicted;
+  std::vector<std::size_t> order(data.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  Rng rng(options.seed);
+  const std::size_t steps_per_epoch = (data.size() + options.batch_size - 1) / options.batch_size;
+
+  std::vector<EpochReport> reports;
+  for (int epoch = 0; epoch < options.epochs; ++epoch) {
+    const auto start = std::chrono::steady_clock::now();
+    rng.shuffle(std::span(order));
+    double loss_sum = 0.0;
+    std::size_t correct = 0;
+    float lr = 0.0f;
+    for (std::size_t step = 0; step < steps_per_epoch; ++step) {
+      const std::size_t first = step * options.batch_size;
+      const std::size_t n = std::min(options.batch_size, data.size() - first);
+      batch_x.resize(data.images.rows(), static_cast<Eigen::Index>(n));
+      batch_y.resize(n);
+      for (std::size_t j = 0; j < n; ++j) {
+        batch_x.col(static_cast<Eigen::Index>(j)) = data.images.col(static_cast<Eigen::Index>(order[first + j]));
+        batch_y[j] = data.labels[order[first + j]];
+      }
+      const Matrix& logits = net.forward(batch_x, ws);
+      loss_sum += softmax_cross_entropy(logits, batch_y, grad_logits) * static_cast<double>(n);
+      predicted.resize(n);
+      argmax_columns(logits, predicted);
+      for (std::size_t j = 0; j < n; ++j) correct += predicted[j] == batch_y[j];
+      net.backward(ws, grad_logits, grads);
+      const double progress = epoch + static_cast<double>(step) / static_cast<double>(steps_per_epoch);
+      lr = optimizer.lr * options.schedule.factor(progress, options.epochs);
+      optimizer.step(params, grad_list, lr);
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EpochReport r{epoch + 1,
+                  options.epochs,
+                  loss_sum / static_cast<double>(data.size()),
+                  static_cast<double>(correct) / static_cast<double>(data.size()),
+                  seconds,
+                  static_cast<double>(data.size()) / seconds,
+                  lr};
+    reports.push_back(r);
+    if (options.on_epoch) options.on_epoch(r);
+  }
+  return reports;
+}
+
+}  // namespace dualspike

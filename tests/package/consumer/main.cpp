@@ -1,0 +1,30 @@
+// Downstream smoke test: the public header compiles and a tiny ANN converts and runs.
+#include <dualspike/dualspike.hpp>
+
+#include <cstdio>
+
+#ifndef DUALSPIKE_VERSION_MAJOR
+#error "DUALSPIKE_VERSION_MAJOR is not defined by <dualspike/dualspike.hpp>"
+#endif
+
+int main() {
+  using Net = dualspike::Sequential<dualspike::Input<dualspike::Shape<4>>, dualspike::Dense<3>, dualspike::StReLU<>,
+                                    dualspike::Dense<2>>;
+  Net net;
+  net.init(1);
+  const auto snn = dualspike::to_snn(net);
+
+  const dualspike::Matrix x = dualspike::Matrix::Random(4, 2);
+  const dualspike::Matrix y = net.predict(x);
+
+  dualspike::snn_t<Net>::State state;
+  snn.begin(x, state);
+  for (int t = 0; t < 4; ++t) snn.step(state);
+
+  const bool ok = y.rows() == 2 && y.cols() == 2 && state.readout.rows() == 2 && state.readout.cols() == 2 &&
+                  y.allFinite() && state.readout.allFinite();
+  std::printf("dualspike %d.%d.%d consumer: ann %ldx%ld, snn %ldx%ld -> %s\n", DUALSPIKE_VERSION_MAJOR,
+              DUALSPIKE_VERSION_MINOR, DUALSPIKE_VERSION_PATCH, static_cast<long>(y.rows()), static_cast<long>(y.cols()),
+              static_cast<long>(state.readout.rows()), static_cast<long>(state.readout.cols()), ok ? "ok" : "FAILED");
+  return ok ? 0 : 1;
+}
