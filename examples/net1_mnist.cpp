@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   try {
+    if (cfg.dropout_input > 0 || cfg.dropout_hidden > 0)
+      return ex::run_experiment<ds::nets::Net1Dropout>("Net1 (784-1200-1200-10, stReLU Vth=1, dropout in training) on MNIST", cfg);
     return ex::run_experiment<ds::nets::Net1>("Net1 (784-1200-1200-10, stReLU Vth=1) on MNIST", cfg);
   } catch (const ds::Error& e) {
     std::cerr << "error: " << e.what() << "\n";

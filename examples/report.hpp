@@ -32,6 +32,8 @@ struct RunConfig {
   std::size_t eval_batch = 1000;
   std::size_t train_limit = 0;  // 0 = all
   int threads = 0;              // 0 = OpenMP default
+  float dropout_input = 0.2f;   // drop probability on the input (networks with Dropout layers)
+  float dropout_hidden = 0.5f;  // drop probability after each hidden activation
   std::string data_dir;
   std::string out_dir;
 };
@@ -50,6 +52,8 @@ inline void add_common_options(CLI::App& app, RunConfig& c) {
   app.add_option("-T,--time-steps", c.time_steps, "SNN time steps to simulate")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--eval-batch", c.eval_batch, "batch size of ANN evaluation and SNN simulation")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--train-limit", c.train_limit, "use only the first N training images (0 = all)")->capture_default_str();
+  app.add_option("--dropout-input", c.dropout_input, "training dropout on the input (0 = none)")->capture_default_str()->check(CLI::Range(0.0, 0.95));
+  app.add_option("--dropout-hidden", c.dropout_hidden, "training dropout after hidden activations (0 = none)")->capture_default_str()->check(CLI::Range(0.0, 0.95));
   app.add_option("--threads", c.threads, "threads (0 = OpenMP default)")->capture_default_str();
   app.add_option("--data-dir", c.data_dir, "folder with the four IDX files (raw or .gz)")->capture_default_str();
   app.add_option("--out-dir", c.out_dir, "folder for the CSV results")->capture_default_str();
@@ -80,6 +84,13 @@ int run_experiment(const std::string& title, const RunConfig& c) {
 
   Net ann;
   ann.init(c.seed);
+  int dropout_layers = 0;
+  ds::detail::for_each_index<Net::num_layers>([&](auto i) {
+    if constexpr (requires { ann.template get<i>().set_probability(0.0f); })
+      ann.template get<i>().set_probability(dropout_layers++ == 0 && i.value == 0 ? c.dropout_input : c.dropout_hidden);
+  });
+  if (dropout_layers > 0)
+    std::printf("dropout while training: input %.2f, hidden %.2f\n", c.dropout_input, c.dropout_hidden);
   ds::TrainOptions opt;
   opt.epochs = c.epochs;
   opt.batch_size = c.batch_size;

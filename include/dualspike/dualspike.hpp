@@ -12,6 +12,7 @@
 
 #include "activations/threshold.hpp"
 #include "layers/dense.hpp"
+#include "layers/dropout.hpp"
 #include "neurons/if_kernel.hpp"
 #include "neurons/if_neuron.hpp"
 

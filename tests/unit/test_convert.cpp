@@ -10,7 +10,7 @@
 namespace ds = dualspike;
 
 namespace {
-template <float Vth>
+template <class Vth>
 using Tiny = ds::Sequential<ds::Input<ds::Shape<2>>, ds::Dense<2>, ds::StReLU<Vth>, ds::Dense<2>>;
 
 // IF-08 weights: x = [0.5, 0.25], W1 = [[1, -0.5], [0.5, 0.5]], b1 = [0, 0.0625],
@@ -44,7 +44,7 @@ ds::Dataset one_sample(std::int32_t label) {
 }  // namespace
 
 TEST_CASE("to_snn maps each layer to its spiking counterpart, a distinct type") {
-  using Net = Tiny<1.0f>;
+  using Net = Tiny<std::ratio<1>>;
   using Snn = ds::snn_t<Net>;
   static_assert(!std::is_same_v<Net, Snn>);
   static_assert(std::is_same_v<Snn::layer_type<0>, ds::DenseLayer<2, 2>>);
@@ -59,8 +59,8 @@ TEST_CASE("to_snn maps each layer to its spiking counterpart, a distinct type") 
 }
 
 TEST_CASE("IF-08 ANN: hidden stReLU activations and logits") {
-  const auto ann = if08_network<Tiny<1.0f>>();
-  typename Tiny<1.0f>::Workspace ws;
+  const auto ann = if08_network<Tiny<std::ratio<1>>>();
+  typename Tiny<std::ratio<1>>::Workspace ws;
   const ds::Matrix& y = ann.forward(if08_input(), ws);
   CHECK(ws.activations[1](0, 0) == 0.375f);  // hidden current, same every SNN step
   CHECK(ws.activations[1](1, 0) == 0.4375f);
@@ -69,7 +69,7 @@ TEST_CASE("IF-08 ANN: hidden stReLU activations and logits") {
 }
 
 TEST_CASE("IF-08 SNN, Vth = 1: hidden spike trains, integrated readout U(t), predictions") {
-  const auto snn = ds::to_snn(if08_network<Tiny<1.0f>>());
+  const auto snn = ds::to_snn(if08_network<Tiny<std::ratio<1>>>());
   decltype(snn)::State s;
   snn.begin(if08_input(), s);
   CHECK(s.input_current(0, 0) == 0.375f);  // first-layer current computed once
@@ -97,7 +97,7 @@ TEST_CASE("IF-08 SNN, Vth = 1: hidden spike trains, integrated readout U(t), pre
 }
 
 TEST_CASE("IF-08 SNN, Vth = 0.5: a spike carries Vth") {
-  const auto ann = if08_network<Tiny<0.5f>>();
+  const auto ann = if08_network<Tiny<std::ratio<1, 2>>>();
   const auto snn = ds::to_snn(ann);
   decltype(snn)::State s;
   snn.begin(if08_input(), s);
@@ -121,7 +121,7 @@ TEST_CASE("IF-08 SNN, Vth = 0.5: a spike carries Vth") {
 }
 
 TEST_CASE("simulate: exactly T per-step entries, accuracy and agreement per step") {
-  const auto snn = ds::to_snn(if08_network<Tiny<1.0f>>());
+  const auto snn = ds::to_snn(if08_network<Tiny<std::ratio<1>>>());
   ds::SimulateOptions opt;
   opt.time_steps = 8;
   const std::vector<std::int32_t> reference = {1};  // the ANN's prediction
@@ -132,18 +132,20 @@ TEST_CASE("simulate: exactly T per-step entries, accuracy and agreement per step
   const std::vector<double> expected = {0, 0, 1, 1, 1, 1, 1, 1};
   CHECK(r.accuracy == expected);
   CHECK(r.agreement == expected);
-  CHECK(r.spikes_per_sample == std::vector<double>{0, 0, 2, 0, 1, 1, 1, 1});
+  const std::vector<double> spikes = {0, 0, 2, 0, 1, 1, 1, 1};
+  CHECK(r.spikes_per_sample == spikes);
   CHECK(r.cumulative_sops(8) == 12.0);
   CHECK(r.latency(1.0) == 3u);
   CHECK(r.latency(0.5, 0.6) == 1u);
   const ds::SimulationResult r0 = ds::simulate(snn, one_sample(0), opt);
-  CHECK(r0.accuracy == std::vector<double>{1, 1, 0, 0, 0, 0, 0, 0});
+  const std::vector<double> expected0 = {1, 1, 0, 0, 0, 0, 0, 0};
+  CHECK(r0.accuracy == expected0);
   CHECK(r0.latency(1.0) == 1u);
   CHECK_FALSE(r0.latency(1.5).has_value());
 }
 
 TEST_CASE("simulate: batching does not change results") {
-  const auto snn = ds::to_snn(if08_network<Tiny<1.0f>>());
+  const auto snn = ds::to_snn(if08_network<Tiny<std::ratio<1>>>());
   ds::Dataset d = one_sample(1);
   d.images = if08_input().replicate(1, 5);
   d.images(0, 3) = -0.5f;  // a different sample in the middle
@@ -159,7 +161,7 @@ TEST_CASE("simulate: batching does not change results") {
 }
 
 TEST_CASE("simulate and to_snn reject bad configuration with typed errors") {
-  auto ann = if08_network<Tiny<1.0f>>();
+  auto ann = if08_network<Tiny<std::ratio<1>>>();
   const auto snn = ds::to_snn(ann);
   ds::SimulateOptions opt;
   opt.time_steps = 0;
@@ -181,7 +183,7 @@ TEST_CASE("simulate and to_snn reject bad configuration with typed errors") {
 
   ann.get<2>().weight(1, 0) = std::nanf("");
   CHECK_THROWS_WITH_AS((void)ds::to_snn(ann), doctest::Contains("2.weight[1] = nan"), ds::ConfigError);
-  auto ann2 = if08_network<Tiny<1.0f>>();
+  auto ann2 = if08_network<Tiny<std::ratio<1>>>();
   CHECK_THROWS_AS(ann2.get<1>().set_v_threshold(0.0f), ds::ConfigError);
   CHECK_THROWS_AS(ann2.get<1>().set_v_threshold(-2.0f), ds::ConfigError);
 }

@@ -12,7 +12,7 @@
 namespace ds = dualspike;
 
 TEST_CASE("stReLU forward clips to [-Vth, Vth] (eq. 7)") {
-  ds::StReLULayer<ds::Shape<6>, 1.0f> relu;
+  ds::StReLULayer<ds::Shape<6>> relu;
   ds::Matrix x(6, 1), y;
   x << -3.0f, -1.0f, -0.25f, 0.0f, 0.75f, 2.0f;
   relu.forward(x, y);
@@ -26,7 +26,7 @@ TEST_CASE("stReLU forward clips to [-Vth, Vth] (eq. 7)") {
 }
 
 TEST_CASE("stReLU backward passes the gradient only strictly inside (-Vth, Vth) (eq. 9)") {
-  ds::StReLULayer<ds::Shape<7>, 1.0f> relu, unused;
+  ds::StReLULayer<ds::Shape<7>> relu, unused;
   ds::Matrix x(7, 1), y, dx;
   x << -2.0f, -1.0f, -0.999f, 0.0f, 0.5f, 1.0f, 1.5f;
   relu.forward(x, y);
@@ -46,7 +46,7 @@ TEST_CASE("gradient check: Dense") {
 
 TEST_CASE("gradient check: stReLU away from its kinks") {
   ds::Rng rng(4);
-  ds::StReLULayer<ds::Shape<6>, 1.0f> relu;
+  ds::StReLULayer<ds::Shape<6>> relu;
   ds::Matrix x = gradcheck::random_matrix(6, 4, rng) * 2.0f;  // in [-2, 2): both regimes
   for (Eigen::Index i = 0; i < x.size(); ++i)  // keep every entry >= 0.05 away from +-1
     if (std::abs(std::abs(x.data()[i]) - 1.0f) < 0.05f) x.data()[i] *= 0.8f;

@@ -4,6 +4,7 @@
 /// gradient 1 inside (-Vth, Vth) and 0 outside (eq. 9). Converts to dual-threshold IF
 /// neurons with the same Vth.
 #include <cstddef>
+#include <ratio>
 #include <string>
 
 #include "../core/checks.hpp"
@@ -14,11 +15,21 @@
 
 namespace dualspike {
 
-/// Concrete stReLU over shape `S`. `v_threshold` (threshold units, > 0) starts at `Vth`.
-template <ShapeType S, float Vth>
+/// A compile-time threshold given as a `std::ratio` (float non-type template parameters
+/// are not supported by every C++20 compiler, e.g. clang < 18).
+template <class R>
+concept ThresholdRatio = requires {
+  R::num;
+  R::den;
+} && (R::num > 0) && (R::den > 0);
+
+/// Concrete stReLU over shape `S`. `v_threshold` (threshold units, > 0) starts at
+/// `Vth::num / Vth::den`.
+template <ShapeType S, class Vth = std::ratio<1>>
 class StReLULayer {
+  static_assert(ThresholdRatio<Vth>, "dualspike::StReLU: the threshold must be a std::ratio > 0, e.g. std::ratio<1, 2>");
+
  public:
-  static_assert(Vth > 0.0f, "dualspike::StReLU: the threshold Vth must be > 0");
   using input_shape = S;
   using output_shape = S;
 
@@ -49,13 +60,14 @@ class StReLULayer {
   [[nodiscard]] snn_type to_snn() const { return snn_type(v_threshold_); }
 
  private:
-  float v_threshold_ = Vth;
+  float v_threshold_ = static_cast<float>(Vth::num) / static_cast<float>(Vth::den);
 };
 
-/// Layer spec: symmetric-threshold ReLU with default threshold `Vth` (paper: 1).
-template <float Vth = 1.0f>
+/// Layer spec: symmetric-threshold ReLU with default threshold `Vth` (a `std::ratio`;
+/// the paper uses 1). Example: `StReLU<>` (Vth = 1), `StReLU<std::ratio<1, 2>>` (0.5).
+template <class Vth = std::ratio<1>>
 struct StReLU {
-  static_assert(Vth > 0.0f, "dualspike::StReLU: the threshold Vth must be > 0");
+  static_assert(ThresholdRatio<Vth>, "dualspike::StReLU: the threshold must be a std::ratio > 0, e.g. std::ratio<1, 2>");
   template <ShapeType In>
   using bind = StReLULayer<In, Vth>;
 };

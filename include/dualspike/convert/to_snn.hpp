@@ -5,20 +5,29 @@
 /// weights. Dense layers carry over unchanged. A layer with no exact spiking counterpart
 /// is refused at compile time.
 #include <tuple>
+#include <utility>
 #include <type_traits>
 
 #include "../snn/spiking_sequential.hpp"
 
 namespace dualspike {
 
-/// A layer that declares its spiking counterpart.
+/// A layer that declares its spiking counterpart, or `snn_type = void` when it vanishes
+/// from the SNN (Dropout).
 template <class L>
-concept ConvertibleLayer = requires(const L& l) {
-  typename L::snn_type;
+concept ConvertibleLayer = std::is_void_v<typename L::snn_type> || requires(const L& l) {
   { l.to_snn() } -> std::convertible_to<typename L::snn_type>;
 };
 
 namespace detail {
+template <class L>
+auto convert_layer(const L& layer) {
+  if constexpr (std::is_void_v<typename L::snn_type>)
+    return std::tuple<>{};
+  else
+    return std::tuple<typename L::snn_type>(layer.to_snn());
+}
+
 template <class Tuple>
 struct all_convertible : std::false_type {};
 template <class... L>
@@ -35,11 +44,10 @@ template <class Net>
                 "to_snn()), so the network cannot be converted");
   if constexpr (convertible) {
     ann.validate();
-    return std::apply(
-        [](const auto&... layer) {
-          return SpikingSequential<typename std::decay_t<decltype(layer)>::snn_type...>(layer.to_snn()...);
-        },
-        ann.layers());
+    auto snn_layers = std::apply([](const auto&... layer) { return std::tuple_cat(detail::convert_layer(layer)...); },
+                                 ann.layers());
+    return std::apply([](auto&&... layer) { return SpikingSequential<std::decay_t<decltype(layer)>...>(std::move(layer)...); },
+                      std::move(snn_layers));
   }
 }
 

@@ -16,6 +16,9 @@
 ///  - `init(rng)`: draws the initial parameters (PyTorch's defaults); `append_parameters
 ///    (list, prefix)` appends views of its parameter tensors named `prefix + "weight"` ...;
 ///    `validate(prefix)` throws ConfigError on NaN/inf parameters or invalid thresholds.
+///  - Optional, for layers with training-time randomness (Dropout): `forward_train(x, y,
+///    cache, rng) const` is used by training instead of `forward`, and then
+///    `backward(x, y, dy, dx, grad, cache)` receives the same `cache`.
 ///  - `macs()`: multiply-accumulates per sample of its forward pass (0 for activations).
 ///  - Conversion: `L::snn_type` and `to_snn()`; a layer without an exact spiking
 ///    counterpart has no `snn_type` and `to_snn` refuses it at compile time.

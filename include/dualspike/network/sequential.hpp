@@ -58,11 +58,15 @@ class Sequential<Input<S>, Specs...> {
   using input_shape = S;
   using output_shape = typename layer_type<num_layers - 1>::output_shape;
 
-  /// Buffers for one training/inference run: the input and output of every layer of the
-  /// latest `forward` (activations[0] = input), and two gradient buffers.
+  /// Buffers for one training run: the input and output of every layer of the latest
+  /// `forward` (activations[0] = input), per-layer caches of layers with training-time
+  /// randomness (dropout masks), two gradient buffers, and the random stream of those
+  /// layers.
   struct Workspace {
     std::array<Matrix, num_layers + 1> activations;
+    std::array<Matrix, num_layers> caches;
     std::array<Matrix, 2> gradients;
+    Rng rng{0};
   };
 
   /// The I-th layer (0-based, in declaration order).
@@ -93,13 +97,19 @@ class Sequential<Input<S>, Specs...> {
     detail::for_each_index<num_layers>([&](auto i) { get<i>().validate(std::to_string(i.value) + "."); });
   }
 
-  /// Forward pass for training: `x` is `input_shape::size x batch`; stores every layer's
+  /// Forward pass for training (dropout active): `x` is `input_shape::size x batch`; stores every layer's
   /// output in `ws` and returns the network output (`output_shape::size x batch`).
   /// \throws ShapeError if `x` has the wrong number of rows.
   const Matrix& forward(const Matrix& x, Workspace& ws) const {
     check_rows(x);
     ws.activations[0] = x;
-    detail::for_each_index<num_layers>([&](auto i) { get<i>().forward(ws.activations[i], ws.activations[i + 1]); });
+    detail::for_each_index<num_layers>([&](auto i) {
+      const auto& layer = get<i>();
+      if constexpr (requires { layer.forward_train(ws.activations[i], ws.activations[i + 1], ws.caches[i], ws.rng); })
+        layer.forward_train(ws.activations[i], ws.activations[i + 1], ws.caches[i], ws.rng);
+      else
+        layer.forward(ws.activations[i], ws.activations[i + 1]);
+    });
     return ws.activations[num_layers];
   }
 
@@ -110,7 +120,12 @@ class Sequential<Input<S>, Specs...> {
     int cur = 0;
     detail::for_each_index_reversed<num_layers>([&](auto i) {
       Matrix* dx = i.value > 0 ? &ws.gradients[1 - cur] : nullptr;
-      get<i>().backward(ws.activations[i], ws.activations[i + 1], ws.gradients[cur], dx, grads.template get<i>());
+      const auto& layer = get<i>();
+      auto& g = grads.template get<i>();
+      if constexpr (requires { layer.forward_train(ws.activations[i], ws.activations[i + 1], ws.caches[i], ws.rng); })
+        layer.backward(ws.activations[i], ws.activations[i + 1], ws.gradients[cur], dx, g, ws.caches[i]);
+      else
+        layer.backward(ws.activations[i], ws.activations[i + 1], ws.gradients[cur], dx, g);
       cur = 1 - cur;
     });
   }

@@ -64,6 +64,7 @@ std::vector<EpochReport> train(Net& net, const Dataset& data, Optimizer optimize
   ParameterList params = net.parameters();
   ParameterList grad_list = grads.parameters();
   typename Net::Workspace ws;
+  ws.rng = Rng(options.seed ^ 0x9E3779B97F4A7C15ull);  // dropout masks: a stream of its own
   Matrix batch_x, grad_logits;
   std::vector<std::int32_t> batch_y, predicted;
   std::vector<std::size_t> order(data.size());
