@@ -22,18 +22,18 @@ namespace ds = dualspike;
 struct RunConfig {
   int epochs = 15;
   std::size_t batch_size = 128;
-  float lr = 1e-3f;
+  float lr = 3e-3f;
   std::string schedule = "cosine";
   float final_lr_factor = 0.0f;
   int step_epochs = 10;
   float gamma = 0.1f;
-  std::uint64_t seed = 1;
+  std::uint64_t seed = 2;
   std::size_t time_steps = 32;
   std::size_t eval_batch = 1000;
   std::size_t train_limit = 0;  // 0 = all
   int threads = 0;              // 0 = OpenMP default
-  float dropout_input = 0.2f;   // drop probability on the input (networks with Dropout layers)
-  float dropout_hidden = 0.5f;  // drop probability after each hidden activation
+  float dropout_input = 0.0f;   // drop probability on the input (> 0 selects a network with Dropout layers)
+  float dropout_hidden = 0.0f;  // drop probability after each hidden activation
   std::string data_dir;
   std::string out_dir;
 };
