@@ -10,7 +10,7 @@
 
 namespace ds = dualspike;
 
-TEST_CASE("Dropout: inference is the identity; training keeps ~(1-p) of the entries scaled by 1/(1-p)") {
+TEST_CASE("Dropout: inference is the identity, training keeps ~(1-p) of the entries scaled by 1/(1-p)") {
   ds::DropoutLayer<ds::Shape<1000>, std::ratio<1, 4>> drop;
   CHECK(drop.probability() == 0.25f);
   const ds::Matrix x = ds::Matrix::Constant(1000, 4, 2.0f);

@@ -92,7 +92,7 @@ TEST_CASE("Sequential rejects inputs of the wrong size with ShapeError") {
   CHECK(net.predict(ds::Matrix::Zero(3, 5)).cols() == 5);
 }
 
-TEST_CASE("train: learns a separable toy problem; validates its options and data") {
+TEST_CASE("train: learns a separable toy problem, validates its options and data") {
   // Two classes in 2-D: label = (x0 + x1 > 0).
   using Net = ds::Sequential<ds::Input<ds::Shape<2>>, ds::Dense<8>, ds::StReLU<>, ds::Dense<2>>;
   ds::Dataset d;
