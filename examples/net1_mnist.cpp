@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
     if (cfg.dropout_input > 0 || cfg.dropout_hidden > 0)
       return ex::run_experiment<ds::nets::Net1Dropout>("Net1 (784-1200-1200-10, stReLU Vth=1, dropout in training) on MNIST", cfg);
     return ex::run_experiment<ds::nets::Net1>("Net1 (784-1200-1200-10, stReLU Vth=1) on MNIST", cfg);
-  } catch (const ds::Error& e) {
+  } catch (const std::exception& e) {  // dualspike::Error and I/O errors of the example itself
     std::cerr << "error: " << e.what() << "\n";
     return 1;
   }

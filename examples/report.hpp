@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -39,9 +40,9 @@ struct RunConfig {
 };
 
 inline void add_common_options(CLI::App& app, RunConfig& c) {
-  app.add_option("--epochs", c.epochs, "training epochs")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--batch-size", c.batch_size, "training mini-batch size")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--lr", c.lr, "base learning rate (Adam)")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--epochs", c.epochs, "training epochs")->capture_default_str()->check(CLI::Range(1, 100000));
+  app.add_option("--batch-size", c.batch_size, "training mini-batch size")->capture_default_str()->check(CLI::Range(1, 1000000));
+  app.add_option("--lr", c.lr, "base learning rate (Adam)")->capture_default_str()->check(CLI::Range(1e-8, 10.0));
   app.add_option("--schedule", c.schedule, "learning-rate schedule")
       ->capture_default_str()
       ->check(CLI::IsMember({"constant", "cosine", "step"}));
@@ -49,8 +50,8 @@ inline void add_common_options(CLI::App& app, RunConfig& c) {
   app.add_option("--step-epochs", c.step_epochs, "step: epochs between decays")->capture_default_str();
   app.add_option("--gamma", c.gamma, "step: decay factor")->capture_default_str();
   app.add_option("--seed", c.seed, "seed of initialization and shuffling")->capture_default_str();
-  app.add_option("-T,--time-steps", c.time_steps, "SNN time steps to simulate")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--eval-batch", c.eval_batch, "batch size of ANN evaluation and SNN simulation")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("-T,--time-steps", c.time_steps, "SNN time steps to simulate")->capture_default_str()->check(CLI::Range(1, 1000000));
+  app.add_option("--eval-batch", c.eval_batch, "batch size of ANN evaluation and SNN simulation")->capture_default_str()->check(CLI::Range(1, 1000000));
   app.add_option("--train-limit", c.train_limit, "use only the first N training images (0 = all)")->capture_default_str();
   app.add_option("--dropout-input", c.dropout_input, "training dropout on the input (0 = none)")->capture_default_str()->check(CLI::Range(0.0, 0.95));
   app.add_option("--dropout-hidden", c.dropout_hidden, "training dropout after hidden activations (0 = none)")->capture_default_str()->check(CLI::Range(0.0, 0.95));
@@ -79,8 +80,13 @@ int run_experiment(const std::string& title, const RunConfig& c) {
   std::printf("%s\n", title.c_str());
   std::printf("data: %s (%zu train, %zu test images), threads: %d, seed: %llu\n", c.data_dir.c_str(), train_set.size(),
               test_set.size(), threads, static_cast<unsigned long long>(c.seed));
-  std::printf("recipe: Adam lr %g, %s schedule, %d epochs, batch %zu\n", c.lr, c.schedule.c_str(), c.epochs,
-              c.batch_size);
+  std::printf("recipe: Adam lr %g, %s schedule, %d epoch%s, batch %zu\n", c.lr, c.schedule.c_str(), c.epochs,
+              c.epochs == 1 ? "" : "s", c.batch_size);
+  // Open the output first: a bad --out-dir must fail before minutes of training.
+  std::filesystem::create_directories(c.out_dir);
+  const std::filesystem::path csv_path = std::filesystem::path(c.out_dir) / "snn_accuracy_per_step.csv";
+  std::ofstream csv(csv_path);
+  if (!csv) throw std::runtime_error("cannot write " + csv_path.string());
 
   Net ann;
   ann.init(c.seed);
@@ -120,9 +126,6 @@ int run_experiment(const std::string& title, const RunConfig& c) {
   const ds::SimulationResult sim = ds::simulate(snn, test_set, sim_opt);
   const double sim_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
 
-  std::filesystem::create_directories(c.out_dir);
-  const std::filesystem::path csv_path = std::filesystem::path(c.out_dir) / "snn_accuracy_per_step.csv";
-  std::ofstream csv(csv_path);
   csv << "t,snn_accuracy,ann_accuracy,conversion_error,agreement_with_ann,spikes_per_sample,sops_per_sample\n";
   std::printf("\n%4s  %12s  %16s  %14s  %12s\n", "t", "SNN acc", "conv. error", "agree w/ ANN", "SOPs/sample");
   for (std::size_t t = 0; t < sim.accuracy.size(); ++t) {
@@ -132,6 +135,8 @@ int run_experiment(const std::string& title, const RunConfig& c) {
     csv << t + 1 << ',' << sim.accuracy[t] << ',' << ann_eval.accuracy << ',' << err << ',' << sim.agreement[t] << ','
         << sim.spikes_per_sample[t] << ',' << sim.sops_per_sample[t] << '\n';
   }
+  csv.flush();
+  if (!csv) throw std::runtime_error("error writing " + csv_path.string());
   auto show_latency = [&](const char* what, double tol) {
     const auto l = sim.latency(ann_eval.accuracy, tol);
     if (l) std::printf("%s: T = %zu\n", what, *l);

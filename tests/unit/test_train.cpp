@@ -63,6 +63,10 @@ TEST_CASE("init is seeded, PyTorch-default bounded, and parameters are named lik
   static_assert(std::is_same_v<Net::layer_type<2>, ds::DenseLayer<1200, 1200>>);
   static_assert(std::is_same_v<Net::output_shape, ds::Shape<10>>);
   static_assert(Net::macs() == 784 * 1200 + 1200 * 1200 + 1200 * 10);
+  Net fresh, zero_seeded;  // constructed networks are initialized (seed 0), never all-zero
+  zero_seeded.init(0);
+  CHECK(fresh.get<0>().weight == zero_seeded.get<0>().weight);
+  CHECK_FALSE(fresh.get<0>().weight.isZero());
   Net a, b, c;
   a.init(42);
   b.init(42);

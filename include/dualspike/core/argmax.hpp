@@ -1,7 +1,9 @@
 #pragma once
 /// \file argmax.hpp
-/// Column-wise argmax with a fixed tie rule: the lowest index wins (as torch.argmax on
-/// CPU and the paper's readout). Used by ANN evaluation and SNN per-step prediction.
+/// Column-wise argmax with a fixed tie rule: the lowest index wins (the paper's readout;
+/// like torch.argmax, a NaN counts as the largest value). Used by ANN evaluation and SNN
+/// per-step prediction.
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -18,7 +20,7 @@ inline void argmax_columns(const Matrix& scores, std::span<std::int32_t> out) no
     const float* col = scores.data() + j * rows;
     Eigen::Index best = 0;
     for (Eigen::Index i = 1; i < rows; ++i)
-      if (col[i] > col[best]) best = i;
+      if (col[i] > col[best] || (std::isnan(col[i]) && !std::isnan(col[best]))) best = i;
     out[static_cast<std::size_t>(j)] = static_cast<std::int32_t>(best);
   }
 }

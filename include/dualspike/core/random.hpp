@@ -21,8 +21,9 @@ class Rng {
     return lo + (hi - lo) * u;
   }
 
-  /// Uniform integer in [0, n), n > 0 (Lemire-free rejection sampling, unbiased).
+  /// Uniform integer in [0, n) (rejection sampling, unbiased); 0 when n = 0.
   std::uint64_t below(std::uint64_t n) noexcept {
+    if (n == 0) return 0;
     const std::uint64_t limit = UINT64_MAX - UINT64_MAX % n;
     std::uint64_t x = engine_();
     while (x >= limit) x = engine_();

@@ -2,6 +2,8 @@
 /// \file dataset.hpp
 /// An in-memory labelled image data set, the input of `train`, `evaluate` and `simulate`.
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -28,8 +30,9 @@ struct Dataset {
   [[nodiscard]] std::size_t features() const noexcept { return channels * height * width; }
 
   /// The samples [first, first + count) as a new data set (count is clipped to the end).
-  /// \throws ConfigError if `first` > size().
+  /// \throws ConfigError if `first` > size(); ShapeError as validate_shape().
   [[nodiscard]] Dataset slice(std::size_t first, std::size_t count) const {
+    validate_shape();
     if (first > size())
       throw ConfigError("Dataset::slice: first = " + std::to_string(first) + " exceeds the data set size " +
                         std::to_string(size()));
@@ -41,27 +44,53 @@ struct Dataset {
     return out;
   }
 
-  /// Checks internal consistency: images has features() rows and size() columns, every
-  /// label is in [0, num_classes). \throws ShapeError / ConfigError naming the field.
-  void validate() const {
+  /// Checks the shapes only (cheap): channels*height*width does not overflow and equals
+  /// images.rows(), images.cols() == size(). \throws ShapeError naming the field.
+  void validate_shape() const {
+    if (height != 0 && width != 0 &&
+        (channels > SIZE_MAX / height || channels * height > SIZE_MAX / width))
+      throw ShapeError("Dataset: channels*height*width = " + std::to_string(channels) + "*" + std::to_string(height) +
+                       "*" + std::to_string(width) + " overflows");
     if (static_cast<std::size_t>(images.rows()) != features())
       throw ShapeError("Dataset: images has " + std::to_string(images.rows()) + " rows, expected channels*height*width = " +
                        std::to_string(features()));
     if (static_cast<std::size_t>(images.cols()) != size())
       throw ShapeError("Dataset: images has " + std::to_string(images.cols()) + " columns but there are " +
                        std::to_string(size()) + " labels");
+  }
+
+  /// Checks internal consistency: the shapes (validate_shape), every label in
+  /// [0, num_classes), every image value finite (no NaN/inf).
+  /// \throws ShapeError / ConfigError naming the field and the value.
+  void validate() const {
+    validate_shape();
     if (num_classes == 0) throw ConfigError("Dataset: num_classes = 0, expected >= 1");
     for (std::size_t i = 0; i < labels.size(); ++i)
       if (labels[i] < 0 || static_cast<std::size_t>(labels[i]) >= num_classes)
         throw ConfigError("Dataset: labels[" + std::to_string(i) + "] = " + std::to_string(labels[i]) +
                           " is outside [0, " + std::to_string(num_classes) + ")");
+    if (!images.allFinite()) {
+      for (Eigen::Index j = 0; j < images.cols(); ++j)
+        for (Eigen::Index i = 0; i < images.rows(); ++i)
+          if (!std::isfinite(images(i, j)))
+            throw ConfigError("Dataset: images(" + std::to_string(i) + ", " + std::to_string(j) + ") = " +
+                              std::to_string(images(i, j)) + " (sample " + std::to_string(j) +
+                              "), expected a finite value");
+    }
   }
 };
 
-/// Checks that `data` fits a network whose input shape is `In`.
-/// \throws ShapeError naming the data set's and the network's shapes.
+/// Checks that `data` fits a network whose input shape is `In` and output has
+/// `num_outputs` classes, and that it is not empty.
+/// \throws ShapeError naming the data set's and the network's shapes; ConfigError if
+/// the data set is empty.
 template <ShapeType In>
-void check_input_shape(const Dataset& data, const char* where) {
+void check_input_shape(const Dataset& data, const char* where, std::size_t num_outputs) {
+  data.validate_shape();
+  if (data.size() == 0) throw ConfigError(std::string(where) + ": the data set is empty");
+  if (data.num_classes > num_outputs)
+    throw ShapeError(std::string(where) + ": the data set has num_classes = " + std::to_string(data.num_classes) +
+                     " but the network has only " + std::to_string(num_outputs) + " outputs");
   if (data.features() != In::size || static_cast<std::size_t>(data.images.rows()) != In::size)
     throw ShapeError(std::string(where) + ": data set samples have " + std::to_string(data.channels) + "x" +
                      std::to_string(data.height) + "x" + std::to_string(data.width) + " = " +

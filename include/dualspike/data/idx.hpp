@@ -38,6 +38,12 @@ inline constexpr std::size_t kIdxMaxDims = 4;
 inline constexpr std::size_t kIdxMaxDecompressed = std::size_t{1} << 30;
 /// Upper bound on decompressed / compressed size; deflate cannot exceed about 1032:1.
 inline constexpr std::size_t kIdxMaxRatio = 1100;
+/// Upper bound on the size of a file read by read_idx (bytes).
+inline constexpr std::uintmax_t kIdxMaxFileSize = std::uintmax_t{1} << 30;
+/// Upper bound on the features of one image (rows * cols) and on the values of a data set
+/// (n * rows * cols; 2^28 floats = 1 GiB) built by make_dataset.
+inline constexpr std::size_t kIdxMaxImageSize = std::size_t{1} << 24;
+inline constexpr std::size_t kIdxMaxDatasetValues = std::size_t{1} << 28;
 
 inline std::string idx_hex(std::uint8_t b) {
   constexpr char digits[] = "0123456789ABCDEF";
@@ -183,21 +189,27 @@ inline IdxArray idx_parse_gzip(std::span<const std::uint8_t> bytes, std::string_
   return out;
 }
 
-/// Reads and parses the IDX file at `path` (raw or gzip).
-/// \throws IoError if it cannot be opened or read; FormatError as parse_idx.
+/// Reads and parses the IDX file at `path` (raw or gzip; symbolic links are followed).
+/// \throws IoError if it is missing, not a regular file (directory, FIFO, device) or cannot
+///   be read; FormatError if it is larger than 1 GiB, or as parse_idx.
 [[nodiscard]] inline IdxArray read_idx(const std::filesystem::path& path) {
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw IoError("read_idx: '" + path.string() + "' is a directory");
+  const auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status)) throw IoError("read_idx: cannot open '" + path.string() + "' (no such file)");
+  if (!std::filesystem::is_regular_file(status))
+    throw IoError("read_idx: '" + path.string() + "' is not a regular file (directory, FIFO or device)");
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec) throw IoError("read_idx: cannot determine the size of '" + path.string() + "'");
+  if (size > detail::kIdxMaxFileSize)
+    throw FormatError("IDX file '" + path.string() + "': " + std::to_string(size) + " bytes, above the " +
+                      std::to_string(detail::kIdxMaxFileSize) + "-byte limit");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError("read_idx: cannot open '" + path.string() + "'");
-  std::vector<std::uint8_t> bytes;
-  char buf[1 << 16];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-    bytes.insert(bytes.end(), reinterpret_cast<const std::uint8_t*>(buf),
-                 reinterpret_cast<const std::uint8_t*>(buf) + in.gcount());
-    if (!in) break;
-  }
-  if (in.bad()) throw IoError("read_idx: error reading '" + path.string() + "'");
+  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
+  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
+  if (static_cast<std::uintmax_t>(in.gcount()) != size)
+    throw IoError("read_idx: read " + std::to_string(in.gcount()) + " of " + std::to_string(size) + " bytes of '" +
+                  path.string() + "'");
   return parse_idx(bytes, path.string());
 }
 
@@ -205,7 +217,8 @@ inline IdxArray idx_parse_gzip(std::span<const std::uint8_t> bytes, std::string_
 /// and a labels array (magic 2049: n unsigned bytes). Pixels are scaled by 1/255 into
 /// [0, 1]; `images` is (rows*cols) x n, feature index r*cols + c; channels = 1.
 /// \throws FormatError naming the file if the magic/dims are wrong, the counts differ,
-///   rows or cols is 0, or a label is >= num_classes; ConfigError if num_classes = 0.
+///   rows or cols is 0, an image has more than 2^24 pixels or the set more than 2^28
+///   values, or a label is >= num_classes; ConfigError if num_classes = 0.
 [[nodiscard]] inline Dataset make_dataset(const IdxArray& images, const IdxArray& labels, std::size_t num_classes = 10,
                                           std::string_view images_name = "images",
                                           std::string_view labels_name = "labels") {
@@ -223,6 +236,15 @@ inline IdxArray idx_parse_gzip(std::span<const std::uint8_t> bytes, std::string_
   if (rows == 0 || cols == 0)
     throw detail::idx_error(images_name, "image size " + std::to_string(rows) + "x" + std::to_string(cols) +
                                              ", expected rows > 0 and cols > 0");
+  // dims are 32-bit, so rows * cols cannot overflow 64 bits; bound it and n * rows * cols.
+  if (rows * cols > detail::kIdxMaxImageSize)
+    throw detail::idx_error(images_name, "image size " + std::to_string(rows) + "x" + std::to_string(cols) +
+                                             " above the limit of " + std::to_string(detail::kIdxMaxImageSize) +
+                                             " pixels");
+  if (n > detail::kIdxMaxDatasetValues / (rows * cols))
+    throw detail::idx_error(images_name, std::to_string(n) + " images of " + std::to_string(rows * cols) +
+                                             " pixels exceed the limit of " +
+                                             std::to_string(detail::kIdxMaxDatasetValues) + " values");
   if (labels.dims[0] != n)
     throw FormatError("make_dataset: '" + std::string(images_name) + "' has " + std::to_string(n) + " images but '" +
                       std::string(labels_name) + "' has " + std::to_string(labels.dims[0]) + " labels");
@@ -261,6 +283,12 @@ enum class Split { train, test };
 ///   FormatError as make_dataset.
 [[nodiscard]] inline Dataset load_mnist_split(const std::filesystem::path& dir, Split split) {
   const std::string prefix = split == Split::train ? "train" : "t10k";
+  std::error_code dir_ec;
+  const std::string where = std::filesystem::absolute(dir, dir_ec).string();
+  if (!std::filesystem::exists(dir, dir_ec))
+    throw IoError("load_mnist_split: directory '" + where + "' does not exist (run scripts/setup.sh for MNIST)");
+  if (!std::filesystem::is_directory(dir, dir_ec))
+    throw IoError("load_mnist_split: '" + where + "' is not a directory");
   const auto find = [&](const std::string& base) {
     std::error_code ec;
     for (const auto& file : {dir / base, dir / (base + ".gz")})

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "../core/checks.hpp"
+#include "../core/errors.hpp"
 #include "../core/parameter.hpp"
 #include "../core/random.hpp"
 #include "../core/shape.hpp"
@@ -54,8 +55,14 @@ class DenseLayer {
     list.push_back({prefix + "bias", {bias.data(), static_cast<std::size_t>(bias.size())}});
   }
 
-  /// \throws ConfigError naming the tensor and index of the first NaN/inf parameter.
+  /// \throws ShapeError if weight is not Out x In or bias not Out; ConfigError naming
+  /// the tensor and index of the first NaN/inf parameter.
   void validate(const std::string& prefix) const {
+    if (weight.rows() != static_cast<Eigen::Index>(Out) || weight.cols() != static_cast<Eigen::Index>(In))
+      throw ShapeError(prefix + "weight is " + std::to_string(weight.rows()) + "x" + std::to_string(weight.cols()) +
+                       ", expected " + std::to_string(Out) + "x" + std::to_string(In));
+    if (bias.size() != static_cast<Eigen::Index>(Out))
+      throw ShapeError(prefix + "bias has " + std::to_string(bias.size()) + " entries, expected " + std::to_string(Out));
     require_all_finite(weight.reshaped(), prefix + "weight");
     require_all_finite(bias, prefix + "bias");
   }
@@ -75,7 +82,8 @@ namespace detail {
 template <ShapeType S, std::size_t Out>
 struct dense_bind {
   static_assert(S::height == 1 && S::width == 1,
-                "dualspike::Dense needs a flat input (Shape<N, 1, 1>): insert Flatten before it");
+                "dualspike::Dense needs a flat input (Shape<N, 1, 1>): declare the input as Input<Shape<C*H*W>> "
+                "(a 1x28x28 MNIST data set fits Input<Shape<784>>)");
   using type = DenseLayer<S::size, Out>;
 };
 }  // namespace detail

@@ -32,13 +32,15 @@ inline double accuracy_of(std::span<const std::int32_t> predictions, std::span<c
 }
 
 /// Runs the ANN `net` on every sample of `data`, `batch_size` samples at a time.
-/// \throws ShapeError if the data's sample shape differs from the network's input;
-/// ConfigError if batch_size is 0 or a label is out of range.
+/// \throws ShapeError if the data's sample shape differs from the network's input or it
+/// has more classes than the network has outputs; ConfigError if batch_size is 0, the
+/// data set is empty, a label is out of range, an image value or a parameter is NaN/inf.
 template <class Net>
 [[nodiscard]] Evaluation evaluate(const Net& net, const Dataset& data, std::size_t batch_size = 1000) {
   require_at_least_one(batch_size, "evaluate: batch_size");
-  check_input_shape<typename Net::input_shape>(data, "evaluate");
+  check_input_shape<typename Net::input_shape>(data, "evaluate", Net::output_shape::size);
   data.validate();
+  net.validate();
   Evaluation out;
   out.predictions.resize(data.size());
   for (std::size_t first = 0; first < data.size(); first += batch_size) {

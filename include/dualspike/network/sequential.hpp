@@ -69,7 +69,11 @@ class Sequential<Input<S>, Specs...> {
     Rng rng{0};
   };
 
-  /// The I-th layer (0-based, in declaration order).
+  /// A network with every parameter drawn from seed 0 (PyTorch's default
+  /// initializations, as `nn.Linear` does at construction); `init(seed)` redraws.
+  Sequential() { init(0); }
+
+  /// The I-th layer (0-based, in declaration order; `Input` does not count).
   template <std::size_t I>
   [[nodiscard]] layer_type<I>& get() noexcept {
     return std::get<I>(layers_);
@@ -117,7 +121,7 @@ class Sequential<Input<S>, Specs...> {
   /// parameter gradient into `grads` (a network of the same type used as storage).
   void backward(Workspace& ws, const Matrix& grad_output, Sequential& grads) const {
     ws.gradients[0] = grad_output;
-    int cur = 0;
+    std::size_t cur = 0;
     detail::for_each_index_reversed<num_layers>([&](auto i) {
       Matrix* dx = i.value > 0 ? &ws.gradients[1 - cur] : nullptr;
       const auto& layer = get<i>();

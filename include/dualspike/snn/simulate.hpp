@@ -18,14 +18,20 @@ namespace dualspike {
 
 /// Options of `simulate`.
 struct SimulateOptions {
-  std::size_t time_steps = 32;  ///< T >= 1
+  std::size_t time_steps = 32;  ///< T in [1, max_time_steps]
+  /// Upper bound on T (per-step results take 4 x 8 bytes per step).
+  static constexpr std::size_t max_time_steps = 1'000'000;
   std::size_t batch_size = 1000;
   /// Optional per-sample reference predictions (e.g. the ANN's, from `evaluate`); when
-  /// given, `SimulationResult::agreement[t-1]` is filled.
-  std::span<const std::int32_t> reference_predictions{};
+  /// given, `SimulationResult::agreement[t-1]` is filled. (A copy, so a temporary such as
+  /// `evaluate(ann, test).predictions` is safe.)
+  std::vector<std::int32_t> reference_predictions{};
 
   void validate() const {
     require_at_least_one(time_steps, "SimulateOptions.time_steps");
+    if (time_steps > max_time_steps)
+      throw ConfigError("SimulateOptions.time_steps = " + std::to_string(time_steps) + ", expected <= " +
+                        std::to_string(max_time_steps));
     require_at_least_one(batch_size, "SimulateOptions.batch_size");
   }
 };
@@ -54,14 +60,16 @@ struct SimulationResult {
 };
 
 /// Runs the SNN `snn` for `options.time_steps` steps on every sample of `data`.
-/// \throws ShapeError if the data's sample shape differs from the network's input or the
-/// reference predictions have the wrong length; ConfigError for T = 0, batch size 0 or a
-/// label out of range.
+/// \throws ShapeError if the data's sample shape differs from the network's input, it has
+/// more classes than the network has outputs, or the reference predictions have the wrong
+/// length; ConfigError for T = 0 or T > max_time_steps, batch size 0, an empty data set, a
+/// label out of range, a NaN/inf image value or parameter.
 template <class Snn>
 [[nodiscard]] SimulationResult simulate(const Snn& snn, const Dataset& data, const SimulateOptions& options) {
   options.validate();
-  check_input_shape<typename Snn::input_shape>(data, "simulate");
+  check_input_shape<typename Snn::input_shape>(data, "simulate", Snn::output_shape::size);
   data.validate();
+  snn.validate();
   const bool with_reference = !options.reference_predictions.empty();
   if (with_reference && options.reference_predictions.size() != data.size())
     throw ShapeError("simulate: " + std::to_string(options.reference_predictions.size()) +

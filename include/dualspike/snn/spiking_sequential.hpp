@@ -11,6 +11,7 @@
 ///  - the last layer does not spike: its output is integrated, U(t) = sum_{tau<=t} y(tau),
 ///    and the prediction at step t is argmax U(t).
 #include <array>
+#include <string>
 #include <cstddef>
 #include <tuple>
 #include <utility>
@@ -106,7 +107,7 @@ class SpikingSequential {
       s.readout += s.input_current;
     } else {
       const Matrix* in = &s.input_current;
-      int cur = 0;
+      std::size_t cur = 0;
       detail::for_each_index<num_layers - first_neuron>([&](auto k) {
         constexpr std::size_t i = first_neuron + k.value;
         Matrix& out = s.buffers[cur];
@@ -134,6 +135,14 @@ class SpikingSequential {
       }
     });
     return total;
+  }
+
+  /// \throws ConfigError / ShapeError for NaN/inf or wrongly shaped parameters of the
+  /// synaptic layers (neuron thresholds are validated when constructed).
+  void validate() const {
+    detail::for_each_index<num_layers>([&](auto i) {
+      if constexpr (requires { get<i>().validate(std::string{}); }) get<i>().validate(std::to_string(i.value) + ".");
+    });
   }
 
   [[nodiscard]] const layers_type& layers() const noexcept { return layers_; }

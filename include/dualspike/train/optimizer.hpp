@@ -24,6 +24,13 @@ inline void check_same_layout(const ParameterList& params, const ParameterList& 
       throw ShapeError("optimizer: parameter " + params[i].name + " has " + std::to_string(params[i].values.size()) +
                        " values, its gradient " + std::to_string(grads[i].values.size()));
 }
+/// True if `state` has one buffer per parameter tensor, each of the tensor's size.
+inline bool same_layout(const std::vector<Eigen::ArrayXf>& state, const ParameterList& params) {
+  if (state.size() != params.size()) return false;
+  for (std::size_t i = 0; i < params.size(); ++i)
+    if (static_cast<std::size_t>(state[i].size()) != params[i].values.size()) return false;
+  return true;
+}
 inline Eigen::Map<Eigen::ArrayXf> as_array(const ParameterRef& p) {
   return {p.values.data(), static_cast<Eigen::Index>(p.values.size())};
 }
@@ -47,7 +54,7 @@ struct Adam {
   void step(const ParameterList& params, const ParameterList& grads, float lr_now) {
     detail::check_same_layout(params, grads);
     auto& [m_, v_, t_] = state;
-    if (m_.size() != params.size()) {
+    if (!detail::same_layout(m_, params)) {  // first step, or used on another network: start afresh
       m_.assign(params.size(), {});
       v_.assign(params.size(), {});
       for (std::size_t i = 0; i < params.size(); ++i) {
@@ -93,7 +100,7 @@ struct SGD {
   void step(const ParameterList& params, const ParameterList& grads, float lr_now) {
     detail::check_same_layout(params, grads);
     auto& buf_ = momentum_buffer;
-    if (buf_.size() != params.size()) {
+    if (!detail::same_layout(buf_, params)) {
       buf_.assign(params.size(), {});
       for (std::size_t i = 0; i < params.size(); ++i)
         buf_[i] = Eigen::ArrayXf::Zero(static_cast<Eigen::Index>(params[i].values.size()));

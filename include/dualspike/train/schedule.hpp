@@ -39,6 +39,8 @@ struct LrSchedule {
 
   /// \throws ConfigError for out-of-range fields.
   void validate() const {
+    if (kind != Kind::constant && kind != Kind::cosine && kind != Kind::step)
+      throw ConfigError("LrSchedule.kind = " + std::to_string(static_cast<int>(kind)) + ", expected constant, cosine or step");
     if (!(final_factor >= 0.0f && final_factor <= 1.0f))
       throw ConfigError("LrSchedule.final_factor = " + format_value(final_factor) + ", expected [0, 1]");
     if (kind == Kind::step) {

@@ -4,6 +4,7 @@
 /// cross-entropy, any optimizer with `step(params, grads, lr)` and a learning-rate
 /// schedule evaluated at every step. Nothing here prints: progress goes to callbacks.
 #include <chrono>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -50,14 +51,14 @@ struct TrainOptions {
 
 /// Trains `net` on `data` in place; returns one report per epoch. The last partial
 /// batch of an epoch is used (PyTorch's drop_last=False).
-/// \throws ConfigError / ShapeError for invalid options, data or network parameters.
+/// \throws ConfigError / ShapeError for invalid options, data or network parameters;
+/// Error if the loss becomes NaN/inf (diverged training), naming the epoch and step.
 template <class Net, class Optimizer>
 std::vector<EpochReport> train(Net& net, const Dataset& data, Optimizer optimizer, const TrainOptions& options) {
   options.validate();
   optimizer.validate();
-  check_input_shape<typename Net::input_shape>(data, "train");
+  check_input_shape<typename Net::input_shape>(data, "train", Net::output_shape::size);
   data.validate();
-  if (data.size() == 0) throw ConfigError("train: the data set is empty");
   net.validate();
 
   Net grads = net;
@@ -70,7 +71,7 @@ std::vector<EpochReport> train(Net& net, const Dataset& data, Optimizer optimize
   std::vector<std::size_t> order(data.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   Rng rng(options.seed);
-  const std::size_t steps_per_epoch = (data.size() + options.batch_size - 1) / options.batch_size;
+  const std::size_t steps_per_epoch = data.size() / options.batch_size + (data.size() % options.batch_size != 0);
 
   std::vector<EpochReport> reports;
   for (int epoch = 0; epoch < options.epochs; ++epoch) {
@@ -89,7 +90,12 @@ std::vector<EpochReport> train(Net& net, const Dataset& data, Optimizer optimize
         batch_y[j] = data.labels[order[first + j]];
       }
       const Matrix& logits = net.forward(batch_x, ws);
-      loss_sum += softmax_cross_entropy(logits, batch_y, grad_logits) * static_cast<double>(n);
+      const double loss = softmax_cross_entropy(logits, batch_y, grad_logits);
+      if (!std::isfinite(loss))
+        throw Error("train: the loss became " + format_value(loss) + " at epoch " + std::to_string(epoch + 1) +
+                    ", step " + std::to_string(step + 1) + " (learning rate " + format_value(lr) +
+                    "); training diverged, lower the learning rate");
+      loss_sum += loss * static_cast<double>(n);
       predicted.resize(n);
       argmax_columns(logits, predicted);
       for (std::size_t j = 0; j < n; ++j) correct += predicted[j] == batch_y[j];
