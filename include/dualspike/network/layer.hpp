@@ -52,6 +52,15 @@ concept AnnLayer = ShapedLayer<L> && requires(L& l, const L& cl, const Matrix& m
   { cl.macs() } -> std::convertible_to<std::size_t>;
 };
 
+/// A layer with training-time randomness (Dropout): training calls `forward_train` and
+/// the cache-taking `backward` instead of `forward` / `backward`.
+template <class L>
+concept TrainTimeRandomLayer = requires(const L& l, const Matrix& x, Matrix& y, Matrix& cache, Rng& rng, Matrix* dx,
+                                        L& grad) {
+  l.forward_train(x, y, cache, rng);
+  l.backward(x, x, x, dx, grad, x);
+};
+
 /// A spiking neuron layer: holds per-run state (membrane potentials) outside the layer.
 template <class L>
 concept NeuronLayer = ShapeType<typename L::input_shape> && requires(const L& l, const Matrix& m, Matrix& v,

@@ -96,20 +96,22 @@ class Sequential<Input<S>, Specs...> {
     return list;
   }
 
-  /// \throws ConfigError naming the first NaN/inf parameter or invalid threshold.
+  /// \throws ConfigError naming the first NaN/inf parameter or invalid threshold;
+  /// ShapeError for a parameter tensor of the wrong shape.
   void validate() const {
     detail::for_each_index<num_layers>([&](auto i) { get<i>().validate(std::to_string(i.value) + "."); });
   }
 
-  /// Forward pass for training (dropout active): `x` is `input_shape::size x batch`; stores every layer's
-  /// output in `ws` and returns the network output (`output_shape::size x batch`).
+  /// Forward pass for training (dropout active): `x` is `input_shape::size x batch`;
+  /// stores every layer's output in `ws` and returns the network output
+  /// (`output_shape::size x batch`).
   /// \throws ShapeError if `x` has the wrong number of rows.
   const Matrix& forward(const Matrix& x, Workspace& ws) const {
     check_rows(x);
     ws.activations[0] = x;
     detail::for_each_index<num_layers>([&](auto i) {
       const auto& layer = get<i>();
-      if constexpr (requires { layer.forward_train(ws.activations[i], ws.activations[i + 1], ws.caches[i], ws.rng); })
+      if constexpr (TrainTimeRandomLayer<layer_type<i>>)
         layer.forward_train(ws.activations[i], ws.activations[i + 1], ws.caches[i], ws.rng);
       else
         layer.forward(ws.activations[i], ws.activations[i + 1]);
@@ -126,7 +128,7 @@ class Sequential<Input<S>, Specs...> {
       Matrix* dx = i.value > 0 ? &ws.gradients[1 - cur] : nullptr;
       const auto& layer = get<i>();
       auto& g = grads.template get<i>();
-      if constexpr (requires { layer.forward_train(ws.activations[i], ws.activations[i + 1], ws.caches[i], ws.rng); })
+      if constexpr (TrainTimeRandomLayer<layer_type<i>>)
         layer.backward(ws.activations[i], ws.activations[i + 1], ws.gradients[cur], dx, g, ws.caches[i]);
       else
         layer.backward(ws.activations[i], ws.activations[i + 1], ws.gradients[cur], dx, g);

@@ -52,7 +52,8 @@ struct TrainOptions {
 /// Trains `net` on `data` in place; returns one report per epoch. The last partial
 /// batch of an epoch is used (PyTorch's drop_last=False).
 /// \throws ConfigError / ShapeError for invalid options, data or network parameters;
-/// Error if the loss becomes NaN/inf (diverged training), naming the epoch and step.
+/// Error if the loss becomes NaN/inf (diverged training), naming the epoch and step; the
+/// network then holds the parameters of the last step.
 template <class Net, class Optimizer>
 std::vector<EpochReport> train(Net& net, const Dataset& data, Optimizer optimizer, const TrainOptions& options) {
   options.validate();
@@ -81,6 +82,8 @@ std::vector<EpochReport> train(Net& net, const Dataset& data, Optimizer optimize
     std::size_t correct = 0;
     float lr = 0.0f;
     for (std::size_t step = 0; step < steps_per_epoch; ++step) {
+      const double progress = epoch + static_cast<double>(step) / static_cast<double>(steps_per_epoch);
+      lr = optimizer.lr * options.schedule.factor(progress, options.epochs);
       const std::size_t first = step * options.batch_size;
       const std::size_t n = std::min(options.batch_size, data.size() - first);
       batch_x.resize(data.images.rows(), static_cast<Eigen::Index>(n));
@@ -100,8 +103,6 @@ std::vector<EpochReport> train(Net& net, const Dataset& data, Optimizer optimize
       argmax_columns(logits, predicted);
       for (std::size_t j = 0; j < n; ++j) correct += predicted[j] == batch_y[j];
       net.backward(ws, grad_logits, grads);
-      const double progress = epoch + static_cast<double>(step) / static_cast<double>(steps_per_epoch);
-      lr = optimizer.lr * options.schedule.factor(progress, options.epochs);
       optimizer.step(params, grad_list, lr);
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
