@@ -147,7 +147,11 @@ int run_experiment(const std::string& title, const RunConfig& c) {
   show_latency("latency (smallest T with SNN acc >= ANN acc)", 0.0);
   show_latency("smallest T within 0.1 points of the ANN", 0.001);
   show_latency("smallest T within 0.5 points of the ANN", 0.005);
-  std::printf("ANN MACs per image: %zu (%.2f uJ at 4.6 pJ/MAC)\n", Net::macs(), Net::macs() * 4.6e-6);
+  std::printf("ANN MACs per image: %zu (%.2f uJ at 4.6 pJ/MAC, eq. 23)\n", Net::macs(), Net::macs() * 4.6e-6);
+  if (const auto t = sim.latency(ann_eval.accuracy, 0.001)) {
+    const double sops = sim.cumulative_sops(*t);
+    std::printf("SNN SOPs per image over t = 1..%zu: %.0f (%.2f uJ at 0.077 pJ/SOP, eq. 24)\n", *t, sops, sops * 0.077e-6);
+  }
   std::printf("table written to %s\n", csv_path.string().c_str());
   return 0;
 }
