@@ -92,8 +92,10 @@ int run_experiment(const std::string& title, const RunConfig& c) {
   ann.init(c.seed);
   int dropout_layers = 0;
   ds::detail::for_each_index<Net::num_layers>([&](auto i) {
-    if constexpr (requires { ann.template get<i>().set_probability(0.0f); })
-      ann.template get<i>().set_probability(dropout_layers++ == 0 && i.value == 0 ? c.dropout_input : c.dropout_hidden);
+    if constexpr (requires { ann.template get<i>().set_probability(0.0f); }) {  // a Dropout layer
+      ann.template get<i>().set_probability(i.value == 0 ? c.dropout_input : c.dropout_hidden);
+      ++dropout_layers;
+    }
   });
   if (dropout_layers > 0)
     std::printf("dropout while training: input %.2f, hidden %.2f\n", c.dropout_input, c.dropout_hidden);
