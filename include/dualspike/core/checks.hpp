@@ -25,6 +25,17 @@ inline void require_positive_finite(double value, const char* field) {
     throw ConfigError(std::string(field) + " = " + format_value(value) + ", expected a finite value > 0");
 }
 
+/// \throws ConfigError unless 0 <= `value` < 1 (NaN fails).
+inline void require_unit_interval(double value, const std::string& field) {
+  if (!(value >= 0 && value < 1)) throw ConfigError(field + " = " + format_value(value) + ", expected [0, 1)");
+}
+
+/// \throws ConfigError unless `value` is finite and >= 0.
+inline void require_non_negative_finite(double value, const char* field) {
+  if (!std::isfinite(value) || !(value >= 0))
+    throw ConfigError(std::string(field) + " = " + format_value(value) + ", expected a finite value >= 0");
+}
+
 /// \throws ConfigError unless `value` >= 1.
 inline void require_at_least_one(std::size_t value, const char* field) {
   if (value < 1) throw ConfigError(std::string(field) + " = " + std::to_string(value) + ", expected >= 1");

@@ -27,7 +27,7 @@ class DropoutLayer {
 
   /// \throws ConfigError unless 0 <= p < 1.
   void set_probability(float p) {
-    if (!(p >= 0.0f && p < 1.0f)) throw ConfigError("Dropout.p = " + format_value(p) + ", expected [0, 1)");
+    require_unit_interval(p, "Dropout.p");
     p_ = p;
   }
   [[nodiscard]] float probability() const noexcept { return p_; }
@@ -56,7 +56,7 @@ class DropoutLayer {
   void init(Rng& /*rng*/) noexcept {}
   void append_parameters(ParameterList& /*list*/, const std::string& /*prefix*/) noexcept {}
   void validate(const std::string& prefix) const {
-    if (!(p_ >= 0.0f && p_ < 1.0f)) throw ConfigError(prefix + "p = " + format_value(p_) + ", expected [0, 1)");
+    require_unit_interval(p_, prefix + "p");
   }
   [[nodiscard]] static constexpr std::size_t macs() noexcept { return 0; }
 

@@ -82,10 +82,9 @@ struct Adam {
   void validate() const {
     require_positive_finite(lr, "Adam.lr");
     require_positive_finite(eps, "Adam.eps");
-    if (!(beta1 >= 0.0f && beta1 < 1.0f)) throw ConfigError("Adam.beta1 = " + format_value(beta1) + ", expected [0, 1)");
-    if (!(beta2 >= 0.0f && beta2 < 1.0f)) throw ConfigError("Adam.beta2 = " + format_value(beta2) + ", expected [0, 1)");
-    if (!(weight_decay >= 0.0f) || !std::isfinite(weight_decay))
-      throw ConfigError("Adam.weight_decay = " + format_value(weight_decay) + ", expected a finite value >= 0");
+    require_unit_interval(beta1, "Adam.beta1");
+    require_unit_interval(beta2, "Adam.beta2");
+    require_non_negative_finite(weight_decay, "Adam.weight_decay");
   }
 };
 
@@ -120,9 +119,8 @@ struct SGD {
 
   void validate() const {
     require_positive_finite(lr, "SGD.lr");
-    if (!(momentum >= 0.0f && momentum < 1.0f)) throw ConfigError("SGD.momentum = " + format_value(momentum) + ", expected [0, 1)");
-    if (!(weight_decay >= 0.0f) || !std::isfinite(weight_decay))
-      throw ConfigError("SGD.weight_decay = " + format_value(weight_decay) + ", expected a finite value >= 0");
+    require_unit_interval(momentum, "SGD.momentum");
+    require_non_negative_finite(weight_decay, "SGD.weight_decay");
   }
 };
 
