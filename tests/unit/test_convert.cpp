@@ -85,7 +85,7 @@ TEST_CASE("IF-08 SNN, Vth = 1: hidden spike trains, integrated readout U(t), pre
     CHECK(s.readout(0, 0) == U[t][0]);
     CHECK(s.readout(1, 0) == U[t][1]);
     CHECK(s.spikes[1] == static_cast<std::size_t>(spikes[t]));
-    CHECK(snn.sops(s) == static_cast<std::size_t>(2 * spikes[t]));  // fan-out of Dense<2> is 2
+    CHECK(snn.sops(s) == 2.0 * spikes[t]);  // fan-out of Dense<2> is 2
     ds::argmax_columns(s.readout, p);
     CHECK(p[0] == pred[t]);
   }

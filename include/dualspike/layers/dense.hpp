@@ -71,7 +71,16 @@ class DenseLayer {
   [[nodiscard]] static constexpr std::size_t macs() noexcept { return In * Out; }
 
   /// Synapses leaving each input neuron (for SOP counting: SOPs = spikes x fan_out).
-  [[nodiscard]] static constexpr std::size_t fan_out() noexcept { return Out; }
+  [[nodiscard]] static constexpr double fan_out() noexcept { return static_cast<double>(Out); }
+
+  /// This layer with a following BatchNorm folded in: row o of the weight times scale[o],
+  /// bias' = scale .* bias + shift (see batch_norm.hpp; case BN-01).
+  [[nodiscard]] DenseLayer fold_batch_norm(const Vector& scale, const Vector& shift) const {
+    DenseLayer folded = *this;
+    folded.weight.array().colwise() *= scale.array();
+    folded.bias = (scale.array() * bias.array() + shift.array()).matrix();
+    return folded;
+  }
 
   using snn_type = DenseLayer;
   /// The SNN uses the same weights unchanged.

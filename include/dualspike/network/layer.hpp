@@ -16,12 +16,17 @@
 ///  - `init(rng)`: draws the initial parameters (PyTorch's defaults); `append_parameters
 ///    (list, prefix)` appends views of its parameter tensors named `prefix + "weight"` ...;
 ///    `validate(prefix)` throws ConfigError on NaN/inf parameters or invalid thresholds.
-///  - Optional, for layers with training-time randomness (Dropout): `forward_train(x, y,
-///    cache, rng) const` is used by training instead of `forward`, and then
-///    `backward(x, y, dy, dx, grad, cache)` receives the same `cache`.
+///  - Optional, for layers that behave differently in training (Dropout's random mask,
+///    BatchNorm's batch statistics): `forward_train(x, y, cache, rng) const` is used by
+///    training instead of `forward`, and then `backward(x, y, dy, dx, grad, cache)`
+///    receives the same `cache`.
 ///  - `macs()`: multiply-accumulates per sample of its forward pass (0 for activations).
 ///  - Conversion: `L::snn_type` and `to_snn()`; a layer without an exact spiking
-///    counterpart has no `snn_type` and `to_snn` refuses it at compile time.
+///    counterpart has no `snn_type` and `to_snn` refuses it at compile time. BatchNorm
+///    instead declares `folds_into_previous` and is folded into the Conv2d/Dense before
+///    it, which then provide `fold_batch_norm(scale, shift)`.
+///  - SOP counting: synaptic layers give `fan_out()`, the mean number of outputs each
+///    input feeds.
 ///
 /// A concrete *SNN layer* is either *synaptic* (stateless, same `forward` as above, run
 /// every time step on the spikes of the previous layer) or a *neuron* layer (has
@@ -52,10 +57,10 @@ concept AnnLayer = ShapedLayer<L> && requires(L& l, const L& cl, const Matrix& m
   { cl.macs() } -> std::convertible_to<std::size_t>;
 };
 
-/// A layer with training-time randomness (Dropout): training calls `forward_train` and
-/// the cache-taking `backward` instead of `forward` / `backward`.
+/// A layer that behaves differently in training (Dropout, BatchNorm): training calls
+/// `forward_train` and the cache-taking `backward` instead of `forward` / `backward`.
 template <class L>
-concept TrainTimeRandomLayer = requires(const L& l, const Matrix& x, Matrix& y, Matrix& cache, Rng& rng, Matrix* dx,
+concept TrainingModeLayer = requires(const L& l, const Matrix& x, Matrix& y, Matrix& cache, Rng& rng, Matrix* dx,
                                         L& grad) {
   l.forward_train(x, y, cache, rng);
   l.backward(x, x, x, dx, grad, x);

@@ -59,9 +59,9 @@ class Sequential<Input<S>, Specs...> {
   using output_shape = typename layer_type<num_layers - 1>::output_shape;
 
   /// Buffers for one training run: the input and output of every layer of the latest
-  /// `forward` (activations[0] = input), per-layer caches of layers with training-time
-  /// randomness (dropout masks), two gradient buffers, and the random stream of those
-  /// layers.
+  /// `forward` (activations[0] = input), per-layer caches of layers with a training mode
+  /// (dropout masks, batch statistics), two gradient buffers, and the random stream of
+  /// dropout.
   struct Workspace {
     std::array<Matrix, num_layers + 1> activations;
     std::array<Matrix, num_layers> caches;
@@ -96,6 +96,18 @@ class Sequential<Input<S>, Specs...> {
     return list;
   }
 
+  /// Views of the non-trainable state tensors (BatchNorm's running statistics), named
+  /// like PyTorch's state_dict buffers ("1.running_mean", ...). `parameters()` plus
+  /// `buffers()` is the whole state to save or load.
+  [[nodiscard]] ParameterList buffers() {
+    ParameterList list;
+    detail::for_each_index<num_layers>([&](auto i) {
+      if constexpr (requires { get<i>().append_buffers(list, std::string{}); })
+        get<i>().append_buffers(list, std::to_string(i.value) + ".");
+    });
+    return list;
+  }
+
   /// \throws ConfigError naming the first NaN/inf parameter or invalid threshold;
   /// ShapeError for a parameter tensor of the wrong shape.
   void validate() const {
@@ -111,7 +123,7 @@ class Sequential<Input<S>, Specs...> {
     ws.activations[0] = x;
     detail::for_each_index<num_layers>([&](auto i) {
       const auto& layer = get<i>();
-      if constexpr (TrainTimeRandomLayer<layer_type<i>>)
+      if constexpr (TrainingModeLayer<layer_type<i>>)
         layer.forward_train(ws.activations[i], ws.activations[i + 1], ws.caches[i], ws.rng);
       else
         layer.forward(ws.activations[i], ws.activations[i + 1]);
@@ -128,7 +140,7 @@ class Sequential<Input<S>, Specs...> {
       Matrix* dx = i.value > 0 ? &ws.gradients[1 - cur] : nullptr;
       const auto& layer = get<i>();
       auto& g = grads.template get<i>();
-      if constexpr (TrainTimeRandomLayer<layer_type<i>>)
+      if constexpr (TrainingModeLayer<layer_type<i>>)
         layer.backward(ws.activations[i], ws.activations[i + 1], ws.gradients[cur], dx, g, ws.caches[i]);
       else
         layer.backward(ws.activations[i], ws.activations[i + 1], ws.gradients[cur], dx, g);

@@ -76,7 +76,8 @@ template <class Snn>
                      " reference predictions for " + std::to_string(data.size()) + " samples");
 
   const std::size_t T = options.time_steps;
-  std::vector<std::size_t> correct(T, 0), agree(T, 0), spikes(T, 0), sops(T, 0);
+  std::vector<std::uint64_t> correct(T, 0), agree(T, 0), spikes(T, 0);
+  std::vector<double> sops(T, 0.0);
   typename Snn::State state;
   std::vector<std::int32_t> predicted;
   for (std::size_t first = 0; first < data.size(); first += options.batch_size) {
@@ -102,7 +103,7 @@ template <class Snn>
     r.accuracy.push_back(static_cast<double>(correct[t]) * inv_n);
     if (with_reference) r.agreement.push_back(static_cast<double>(agree[t]) * inv_n);
     r.spikes_per_sample.push_back(static_cast<double>(spikes[t]) * inv_n);
-    r.sops_per_sample.push_back(static_cast<double>(sops[t]) * inv_n);
+    r.sops_per_sample.push_back(sops[t] * inv_n);
   }
   return r;
 }

@@ -124,15 +124,35 @@ class SpikingSequential {
     }
   }
 
+  /// Synapses reached by one spike of neuron layer `I`: the product of the (mean)
+  /// fan-outs of the synaptic layers between it and the next neuron layer (or the
+  /// readout), e.g. AvgPool2d (1) then Conv2d (OC*K*K in the interior).
+  template <std::size_t I>
+  [[nodiscard]] static constexpr double synapses_per_spike() noexcept {
+    if constexpr (I + 1 >= num_layers) {
+      return 0.0;
+    } else {
+      double product = 1.0;
+      bool stop = false;
+      detail::for_each_index<num_layers - I - 1>([&](auto k) {
+        using L = layer_type<I + 1 + k.value>;
+        if constexpr (NeuronLayer<L>) {
+          stop = true;
+        } else if constexpr (requires { L::fan_out(); }) {
+          if (!stop) product *= L::fan_out();
+        }
+      });
+      return product;
+    }
+  }
+
   /// Synaptic operations caused by the spikes of the latest step: for every neuron layer,
-  /// its spike count times the fan-out of the synaptic layer that follows it.
-  [[nodiscard]] std::size_t sops(const State& s) const noexcept {
-    std::size_t total = 0;
+  /// its spike count times `synapses_per_spike`.
+  [[nodiscard]] double sops(const State& s) const noexcept {
+    double total = 0.0;
     detail::for_each_index<num_layers>([&](auto i) {
-      if constexpr (NeuronLayer<layer_type<i>> && i.value + 1 < num_layers) {
-        if constexpr (requires { layer_type<i.value + 1>::fan_out(); })
-          total += s.spikes[i] * layer_type<i.value + 1>::fan_out();
-      }
+      if constexpr (NeuronLayer<layer_type<i>>)
+        total += static_cast<double>(s.spikes[i]) * synapses_per_spike<i.value>();
     });
     return total;
   }

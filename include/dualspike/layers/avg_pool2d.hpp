@@ -1,0 +1,94 @@
+#pragma once
+/// \file avg_pool2d.hpp
+/// 2-D average pooling (PyTorch `nn.AvgPool2d(kernel, stride)`, no padding, floor mode).
+/// Linear, so it carries over unchanged to the SNN and averages spikes (case POOL-01):
+/// the next layer receives the mean of the window's `Vth * spike` values.
+#include <cstddef>
+#include <string>
+
+#include "../core/parameter.hpp"
+#include "../core/random.hpp"
+#include "../core/shape.hpp"
+
+namespace dualspike {
+
+/// Concrete average pooling over input shape `S` (C x H x W), `K x K` window, stride
+/// `Stride`. Output `C x OH x OW` with `OH = (H - K) / Stride + 1` (rows or columns that do
+/// not fill a window are dropped, as PyTorch's floor mode does). No parameters.
+template <ShapeType S, std::size_t K, std::size_t Stride = K>
+class AvgPool2dLayer {
+  static_assert(K > 0 && Stride > 0, "dualspike::AvgPool2d: kernel and stride must be > 0");
+  static_assert(S::height >= K && S::width >= K, "dualspike::AvgPool2d: the window is larger than the input");
+
+ public:
+  static constexpr std::size_t out_height = (S::height - K) / Stride + 1;
+  static constexpr std::size_t out_width = (S::width - K) / Stride + 1;
+  using input_shape = S;
+  using output_shape = Shape<S::channels, out_height, out_width>;
+
+  /// y[c, oy, ox] = mean of x[c, oy*Stride + ky, ox*Stride + kx] over the K x K window.
+  void forward(const Matrix& x, Matrix& y) const {
+    y.resize(static_cast<Eigen::Index>(output_shape::size), x.cols());
+    constexpr float inv_area = 1.0f / static_cast<float>(K * K);
+#pragma omp parallel for schedule(static) if (x.cols() > 64)
+    for (Eigen::Index j = 0; j < x.cols(); ++j) {
+      const float* in = x.col(j).data();
+      float* out = y.col(j).data();
+      for (std::size_t c = 0; c < S::channels; ++c)
+        for (std::size_t oy = 0; oy < out_height; ++oy)
+          for (std::size_t ox = 0; ox < out_width; ++ox) {
+            float sum = 0.0f;
+            for (std::size_t ky = 0; ky < K; ++ky) {
+              const float* row = in + (c * S::height + oy * Stride + ky) * S::width + ox * Stride;
+              for (std::size_t kx = 0; kx < K; ++kx) sum += row[kx];
+            }
+            out[(c * out_height + oy) * out_width + ox] = sum * inv_area;
+          }
+    }
+  }
+
+  /// dx[window] += dy / K^2 for every output (windows may overlap when Stride < K).
+  void backward(const Matrix& x, const Matrix& /*y*/, const Matrix& dy, Matrix* dx, AvgPool2dLayer& /*grad*/) const {
+    if (dx == nullptr) return;
+    dx->setZero(x.rows(), x.cols());
+    constexpr float inv_area = 1.0f / static_cast<float>(K * K);
+#pragma omp parallel for schedule(static) if (x.cols() > 64)
+    for (Eigen::Index j = 0; j < x.cols(); ++j) {
+      const float* g = dy.col(j).data();
+      float* d = dx->col(j).data();
+      for (std::size_t c = 0; c < S::channels; ++c)
+        for (std::size_t oy = 0; oy < out_height; ++oy)
+          for (std::size_t ox = 0; ox < out_width; ++ox) {
+            const float share = g[(c * out_height + oy) * out_width + ox] * inv_area;
+            for (std::size_t ky = 0; ky < K; ++ky) {
+              float* row = d + (c * S::height + oy * Stride + ky) * S::width + ox * Stride;
+              for (std::size_t kx = 0; kx < K; ++kx) row[kx] += share;
+            }
+          }
+    }
+  }
+
+  void init(Rng& /*rng*/) noexcept {}
+  void append_parameters(ParameterList& /*list*/, const std::string& /*prefix*/) noexcept {}
+  void validate(const std::string& /*prefix*/) const noexcept {}
+  /// Counted as additions, not multiply-accumulates.
+  [[nodiscard]] static constexpr std::size_t macs() noexcept { return 0; }
+  /// Mean number of outputs each input feeds (1 when Stride = K and the window tiles the
+  /// input), for SOP counting.
+  [[nodiscard]] static constexpr double fan_out() noexcept {
+    return static_cast<double>(output_shape::size * K * K) / static_cast<double>(S::size);
+  }
+
+  using snn_type = AvgPool2dLayer;
+  /// The SNN averages spikes with the same window.
+  [[nodiscard]] const AvgPool2dLayer& to_snn() const noexcept { return *this; }
+};
+
+/// Layer spec: `AvgPool2d<Kernel, Stride = Kernel>`.
+template <std::size_t Kernel, std::size_t Stride = Kernel>
+struct AvgPool2d {
+  template <ShapeType In>
+  using bind = AvgPool2dLayer<In, Kernel, Stride>;
+};
+
+}  // namespace dualspike

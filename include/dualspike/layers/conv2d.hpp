@@ -1,0 +1,205 @@
+#pragma once
+/// \file conv2d.hpp
+/// 2-D convolution (PyTorch `nn.Conv2d`, square kernel, groups = 1, dilation = 1, zero
+/// padding). Carries over unchanged to the SNN, where it acts on `Vth * spikes` (or on
+/// average-pooled spikes) every time step; the bias is added at every step (paper eq. 3).
+///
+/// Computed as im2col + GEMM per sample: the patches of one sample form an
+/// `(OH*OW) x (C*K*K)` matrix P, and the output map of that sample, viewed as an
+/// `(OH*OW) x OC` column-major matrix, is `P * weight + bias` - exactly the CHW layout of
+/// one activation column, so the GEMM writes in place. Samples run in parallel (OpenMP).
+#include <cmath>
+#include <cstddef>
+#include <string>
+
+#include "../core/checks.hpp"
+#include "../core/errors.hpp"
+#include "../core/parameter.hpp"
+#include "../core/random.hpp"
+#include "../core/shape.hpp"
+
+namespace dualspike {
+
+/// Concrete convolution over input shape `S` (C x H x W) with `OC` output channels, a
+/// `K x K` kernel, stride `Stride` and zero padding `Pad` on every side.
+/// Shapes: input `C*H*W x batch`, output `OC*OH*OW x batch` (CHW order, column = sample)
+/// with `OH = (H + 2 Pad - K) / Stride + 1` (likewise OW).
+/// `weight` is stored as a `(C*K*K) x OC` column-major matrix, which is byte for byte
+/// PyTorch's `[OC, C, K, K]` row-major weight: `weight(c*K*K + ky*K + kx, o)` is
+/// `torch_weight[o][c][ky][kx]`. `bias` has `OC` entries.
+template <ShapeType S, std::size_t OC, std::size_t K, std::size_t Stride = 1, std::size_t Pad = 0>
+class Conv2dLayer {
+  static_assert(OC > 0 && K > 0 && Stride > 0, "dualspike::Conv2d: channels, kernel and stride must be > 0");
+  static_assert(S::height + 2 * Pad >= K && S::width + 2 * Pad >= K,
+                "dualspike::Conv2d: the kernel is larger than the (padded) input");
+
+ public:
+  static constexpr std::size_t in_channels = S::channels, out_channels = OC, kernel_size = K, stride = Stride,
+                               padding = Pad;
+  static constexpr std::size_t out_height = (S::height + 2 * Pad - K) / Stride + 1;
+  static constexpr std::size_t out_width = (S::width + 2 * Pad - K) / Stride + 1;
+  using input_shape = S;
+  using output_shape = Shape<OC, out_height, out_width>;
+  /// Rows of the im2col patch matrix of one sample, and its columns (fan-in of an output).
+  static constexpr std::size_t positions = out_height * out_width;
+  static constexpr std::size_t fan_in = S::channels * K * K;
+
+  Matrix weight = Matrix::Zero(fan_in, OC);
+  Vector bias = Vector::Zero(OC);
+
+  /// PyTorch's default: weight and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = C*K*K.
+  void init(Rng& rng) {
+    const float bound = 1.0f / std::sqrt(static_cast<float>(fan_in));
+    for (Eigen::Index i = 0; i < weight.size(); ++i) weight.data()[i] = rng.uniform(-bound, bound);
+    for (Eigen::Index i = 0; i < bias.size(); ++i) bias[i] = rng.uniform(-bound, bound);
+  }
+
+  /// Writes the `positions x fan_in` patch matrix of one sample (`image`: C*H*W floats,
+  /// CHW) into `patches`; out-of-image taps are 0.
+  static void im2col(const float* image, Matrix& patches) {
+    patches.resize(positions, fan_in);
+    for (std::size_t c = 0; c < S::channels; ++c)
+      for (std::size_t ky = 0; ky < K; ++ky)
+        for (std::size_t kx = 0; kx < K; ++kx) {
+          float* col = patches.col(static_cast<Eigen::Index>((c * K + ky) * K + kx)).data();
+          for (std::size_t oy = 0; oy < out_height; ++oy) {
+            const std::ptrdiff_t y = static_cast<std::ptrdiff_t>(oy * Stride + ky) - static_cast<std::ptrdiff_t>(Pad);
+            float* row = col + oy * out_width;
+            if (y < 0 || y >= static_cast<std::ptrdiff_t>(S::height)) {
+              for (std::size_t ox = 0; ox < out_width; ++ox) row[ox] = 0.0f;
+              continue;
+            }
+            const float* src = image + (c * S::height + static_cast<std::size_t>(y)) * S::width;
+            for (std::size_t ox = 0; ox < out_width; ++ox) {
+              const std::ptrdiff_t x = static_cast<std::ptrdiff_t>(ox * Stride + kx) - static_cast<std::ptrdiff_t>(Pad);
+              row[ox] = (x < 0 || x >= static_cast<std::ptrdiff_t>(S::width)) ? 0.0f : src[x];
+            }
+          }
+        }
+  }
+
+  /// Adds the patch-matrix gradient `dpatches` back onto the image gradient (the adjoint
+  /// of im2col); `image_grad` must hold C*H*W floats.
+  static void col2im_add(const Matrix& dpatches, float* image_grad) {
+    for (std::size_t c = 0; c < S::channels; ++c)
+      for (std::size_t ky = 0; ky < K; ++ky)
+        for (std::size_t kx = 0; kx < K; ++kx) {
+          const float* col = dpatches.col(static_cast<Eigen::Index>((c * K + ky) * K + kx)).data();
+          for (std::size_t oy = 0; oy < out_height; ++oy) {
+            const std::ptrdiff_t y = static_cast<std::ptrdiff_t>(oy * Stride + ky) - static_cast<std::ptrdiff_t>(Pad);
+            if (y < 0 || y >= static_cast<std::ptrdiff_t>(S::height)) continue;
+            float* dst = image_grad + (c * S::height + static_cast<std::size_t>(y)) * S::width;
+            const float* row = col + oy * out_width;
+            for (std::size_t ox = 0; ox < out_width; ++ox) {
+              const std::ptrdiff_t x = static_cast<std::ptrdiff_t>(ox * Stride + kx) - static_cast<std::ptrdiff_t>(Pad);
+              if (x >= 0 && x < static_cast<std::ptrdiff_t>(S::width)) dst[x] += row[ox];
+            }
+          }
+        }
+  }
+
+  /// y = conv(x) + bias for every sample (column) of `x`.
+  void forward(const Matrix& x, Matrix& y) const {
+    const Eigen::Index batch = x.cols();
+    y.resize(static_cast<Eigen::Index>(output_shape::size), batch);
+#pragma omp parallel if (batch > 1)
+    {
+      Matrix patches;
+#pragma omp for schedule(static)
+      for (Eigen::Index j = 0; j < batch; ++j) {
+        im2col(x.col(j).data(), patches);
+        auto out = output_map(y, j);
+        out.noalias() = patches * weight;
+        out.rowwise() += bias.transpose();
+      }
+    }
+  }
+
+  /// Assigns dW = sum_j P_j^T dY_j, db = sum of dY over positions and samples, and
+  /// dx = col2im(dY_j W^T) per sample.
+  void backward(const Matrix& x, const Matrix& /*y*/, const Matrix& dy, Matrix* dx, Conv2dLayer& grad) const {
+    const Eigen::Index batch = x.cols();
+    grad.weight.setZero(static_cast<Eigen::Index>(fan_in), static_cast<Eigen::Index>(OC));
+    grad.bias.setZero(static_cast<Eigen::Index>(OC));
+    if (dx != nullptr) dx->setZero(x.rows(), batch);
+#pragma omp parallel if (batch > 1)
+    {
+      Matrix patches, dpatches, dw = Matrix::Zero(static_cast<Eigen::Index>(fan_in), static_cast<Eigen::Index>(OC));
+      Vector db = Vector::Zero(static_cast<Eigen::Index>(OC));
+#pragma omp for schedule(static)
+      for (Eigen::Index j = 0; j < batch; ++j) {
+        const auto dmap = output_map(dy, j);
+        im2col(x.col(j).data(), patches);
+        dw.noalias() += patches.transpose() * dmap;
+        db += dmap.colwise().sum().transpose();
+        if (dx != nullptr) {
+          dpatches.noalias() = dmap * weight.transpose();
+          col2im_add(dpatches, dx->col(j).data());
+        }
+      }
+#pragma omp critical(dualspike_conv2d_backward)
+      {
+        grad.weight += dw;
+        grad.bias += db;
+      }
+    }
+  }
+
+  void append_parameters(ParameterList& list, const std::string& prefix) {
+    list.push_back({prefix + "weight", {weight.data(), static_cast<std::size_t>(weight.size())}});
+    list.push_back({prefix + "bias", {bias.data(), static_cast<std::size_t>(bias.size())}});
+  }
+
+  /// \throws ShapeError if weight is not (C*K*K) x OC or bias not OC; ConfigError naming
+  /// the tensor and index of the first NaN/inf parameter.
+  void validate(const std::string& prefix) const {
+    if (weight.rows() != static_cast<Eigen::Index>(fan_in) || weight.cols() != static_cast<Eigen::Index>(OC))
+      throw ShapeError(prefix + "weight is " + std::to_string(weight.rows()) + "x" + std::to_string(weight.cols()) +
+                       ", expected " + std::to_string(fan_in) + "x" + std::to_string(OC) + " (C*K*K x OC)");
+    if (bias.size() != static_cast<Eigen::Index>(OC))
+      throw ShapeError(prefix + "bias has " + std::to_string(bias.size()) + " entries, expected " + std::to_string(OC));
+    require_all_finite(weight.reshaped(), prefix + "weight");
+    require_all_finite(bias, prefix + "bias");
+  }
+
+  /// Multiply-accumulates per sample.
+  [[nodiscard]] static constexpr std::size_t macs() noexcept { return positions * fan_in * OC; }
+
+  /// Mean number of synapses leaving one input neuron (macs / input size; exact away from
+  /// the borders when Stride = 1 and Pad = 0), for SOP counting.
+  [[nodiscard]] static constexpr double fan_out() noexcept {
+    return static_cast<double>(macs()) / static_cast<double>(S::size);
+  }
+
+  /// This layer with a following BatchNorm folded in: every weight of output channel o
+  /// times scale[o], bias' = scale .* bias + shift (see batch_norm.hpp).
+  [[nodiscard]] Conv2dLayer fold_batch_norm(const Vector& scale, const Vector& shift) const {
+    Conv2dLayer folded = *this;
+    folded.weight.array().rowwise() *= scale.transpose().array();
+    folded.bias = (scale.array() * bias.array() + shift.array()).matrix();
+    return folded;
+  }
+
+  using snn_type = Conv2dLayer;
+  /// The SNN uses the same weights unchanged.
+  [[nodiscard]] const Conv2dLayer& to_snn() const noexcept { return *this; }
+
+ private:
+  /// Sample j's output map (or its gradient) as a `positions x OC` column-major matrix.
+  static Eigen::Map<Matrix> output_map(Matrix& m, Eigen::Index j) {
+    return {m.col(j).data(), static_cast<Eigen::Index>(positions), static_cast<Eigen::Index>(OC)};
+  }
+  static Eigen::Map<const Matrix> output_map(const Matrix& m, Eigen::Index j) {
+    return {m.col(j).data(), static_cast<Eigen::Index>(positions), static_cast<Eigen::Index>(OC)};
+  }
+};
+
+/// Layer spec: `Conv2d<OutChannels, Kernel, Stride = 1, Padding = 0>` (square kernel; the
+/// input channels and size are inferred from the previous layer).
+template <std::size_t OutChannels, std::size_t Kernel, std::size_t Stride = 1, std::size_t Padding = 0>
+struct Conv2d {
+  template <ShapeType In>
+  using bind = Conv2dLayer<In, OutChannels, Kernel, Stride, Padding>;
+};
+
+}  // namespace dualspike

@@ -1,0 +1,44 @@
+#pragma once
+/// \file flatten.hpp
+/// Flatten (PyTorch `nn.Flatten`): `C x H x W` -> `C*H*W` in channel-major CHW order, as
+/// PyTorch flattens. Activations are already stored in CHW order, so only the shape type
+/// changes; the data are copied as they are.
+#include <cstddef>
+#include <string>
+
+#include "../core/parameter.hpp"
+#include "../core/random.hpp"
+#include "../core/shape.hpp"
+
+namespace dualspike {
+
+/// Concrete flatten of shape `S` into `Shape<S::size>`: feature `(c*H + y)*W + x` of the
+/// output is `x[c, y, x]` of the input. No parameters.
+template <ShapeType S>
+class FlattenLayer {
+ public:
+  using input_shape = S;
+  using output_shape = Shape<S::size>;
+
+  void forward(const Matrix& x, Matrix& y) const { y = x; }
+  void backward(const Matrix& /*x*/, const Matrix& /*y*/, const Matrix& dy, Matrix* dx, FlattenLayer& /*grad*/) const {
+    if (dx != nullptr) *dx = dy;
+  }
+
+  void init(Rng& /*rng*/) noexcept {}
+  void append_parameters(ParameterList& /*list*/, const std::string& /*prefix*/) noexcept {}
+  void validate(const std::string& /*prefix*/) const noexcept {}
+  [[nodiscard]] static constexpr std::size_t macs() noexcept { return 0; }
+  [[nodiscard]] static constexpr double fan_out() noexcept { return 1.0; }
+
+  using snn_type = FlattenLayer;
+  [[nodiscard]] const FlattenLayer& to_snn() const noexcept { return *this; }
+};
+
+/// Layer spec: `Flatten` (no arguments).
+struct Flatten {
+  template <ShapeType In>
+  using bind = FlattenLayer<In>;
+};
+
+}  // namespace dualspike
