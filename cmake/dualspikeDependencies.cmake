@@ -6,3 +6,4 @@ find_dependency(Eigen3 3.3 NO_MODULE)
 find_dependency(xtl)
 find_dependency(xsimd)
 find_dependency(ZLIB)
+find_dependency(nlohmann_json 3.2)  # io/safetensors.hpp

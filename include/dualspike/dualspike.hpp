@@ -11,12 +11,8 @@
 #include "core/shape.hpp"
 
 #include "activations/threshold.hpp"
-#include "layers/avg_pool2d.hpp"
-#include "layers/batch_norm.hpp"
-#include "layers/conv2d.hpp"
 #include "layers/dense.hpp"
 #include "layers/dropout.hpp"
-#include "layers/flatten.hpp"
 #include "neurons/if_kernel.hpp"
 #include "neurons/if_neuron.hpp"
 
