@@ -11,8 +11,12 @@
 #include "core/shape.hpp"
 
 #include "activations/threshold.hpp"
+#include "layers/avg_pool2d.hpp"
+#include "layers/batch_norm.hpp"
+#include "layers/conv2d.hpp"
 #include "layers/dense.hpp"
 #include "layers/dropout.hpp"
+#include "layers/flatten.hpp"
 #include "neurons/if_kernel.hpp"
 #include "neurons/if_neuron.hpp"
 
@@ -31,6 +35,8 @@
 
 #include "data/dataset.hpp"
 #include "data/idx.hpp"
+
+#include "io/safetensors.hpp"
 
 #include "io/safetensors.hpp"
 
