@@ -38,6 +38,4 @@
 
 #include "io/safetensors.hpp"
 
-#include "io/safetensors.hpp"
-
 #include "networks.hpp"
