@@ -3,7 +3,11 @@
 
 #include <dualspike/activations/threshold.hpp>
 #include <dualspike/io/safetensors.hpp>
+#include <dualspike/layers/avg_pool2d.hpp>
+#include <dualspike/layers/batch_norm.hpp>
+#include <dualspike/layers/conv2d.hpp>
 #include <dualspike/layers/dense.hpp>
+#include <dualspike/layers/flatten.hpp>
 #include <dualspike/layers/dropout.hpp>
 #include <dualspike/network/sequential.hpp>
 
@@ -368,4 +372,47 @@ TEST_CASE("safetensors: serialize pads the header to 8 bytes and refuses inconsi
   CHECK_THROWS_AS((void)ds::serialize_safetensors(f), ds::ShapeError);
   f.tensors["w"] = {"F16", {2}, {}};
   CHECK_THROWS_AS((void)ds::serialize_safetensors(f), ds::ConfigError);
+}
+
+TEST_CASE("safetensors: Conv2d [OC, C, K, K] and BatchNorm [C] tensors, num_batches_tracked ignored") {
+  using ConvNet = ds::Sequential<ds::Input<ds::Shape<2, 5, 5>>, ds::Conv2d<3, 3>, ds::BatchNorm, ds::StReLU<>,
+                                 ds::AvgPool2d<3>, ds::Flatten, ds::Dense<2>>;
+  ConvNet a;
+  a.init(5);
+  a.get<1>().running_mean << 0.5f, -0.5f, 0.25f;
+  a.get<1>().running_var << 2.0f, 3.0f, 4.0f;
+  const auto path = temp_path("conv.safetensors");
+  ds::save_safetensors(a, path);
+  auto f = ds::read_safetensors(path);
+  CHECK(f.tensors.at("0.weight").shape == std::vector<std::size_t>{3, 2, 3, 3});
+  // torch_weight[o][c][ky][kx] = weight(c*K*K + ky*K + kx, o).
+  const auto& w = f.tensors.at("0.weight").values;
+  CHECK(w[((1 * 2 + 1) * 3 + 2) * 3 + 0] == a.get<0>().weight((1 * 3 + 2) * 3 + 0, 1));
+  CHECK(f.tensors.at("1.weight").shape == std::vector<std::size_t>{3});
+  CHECK(f.tensors.at("1.running_var").values == std::vector<float>{2.0f, 3.0f, 4.0f});
+  CHECK(f.tensors.at("5.weight").shape == std::vector<std::size_t>{2, 3});
+
+  ConvNet b;
+  ds::load_safetensors(b, path);
+  CHECK(b.get<0>().weight == a.get<0>().weight);
+  CHECK(b.get<1>().running_mean == a.get<1>().running_mean);
+  CHECK(b.get<5>().weight == a.get<5>().weight);
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("safetensors: a scalar I64 '*.num_batches_tracked' in the file is ignored when loading") {
+  // 0.weight [2, 3], 0.bias [2], 2.weight [2, 2], 2.bias [2], then an I64 scalar.
+  const std::string header =
+      R"({"0.weight":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},)"
+      R"("0.bias":{"dtype":"F32","shape":[2],"data_offsets":[24,32]},)"
+      R"("2.weight":{"dtype":"F32","shape":[2,2],"data_offsets":[32,48]},)"
+      R"("2.bias":{"dtype":"F32","shape":[2],"data_offsets":[48,56]},)"
+      R"("1.num_batches_tracked":{"dtype":"I64","shape":[],"data_offsets":[56,64]}})";
+  const Bytes b = make_file(header, {1, 2, 3, 4, 5, 6, 0, 0, 1, 2, 3, 4, 0, 0, 0, 0});
+  const auto path = temp_path("nbt.safetensors");
+  write_file(path, b);
+  Tiny net;
+  ds::load_safetensors(net, path);
+  CHECK(net.get<0>().weight(1, 2) == 6);
+  std::filesystem::remove(path);
 }

@@ -12,7 +12,8 @@
 /// Shapes and layout: files hold PyTorch shapes in PyTorch order. A Dense weight is
 /// `[out, in]`; dualspike stores it as an Eigen column-major `out x in` matrix, so it is
 /// transposed on the way in and out: after loading, `layer.weight(o, i) ==
-/// torch_weight[o][i]`.
+/// torch_weight[o][i]`. A Conv2d weight is `[OC, C, K, K]` (stored in that order already);
+/// BatchNorm's weight, bias, running_mean and running_var are `[C]`.
 ///
 /// Validation (every check happens before anything is allocated from a size read in the
 /// file): the file size (<= 4 GiB) and header length (<= 100 MB) are capped and checked
@@ -47,6 +48,8 @@
 
 #include "../core/errors.hpp"
 #include "../core/parameter.hpp"
+#include "../layers/batch_norm.hpp"
+#include "../layers/conv2d.hpp"
 #include "../layers/dense.hpp"
 
 namespace dualspike {
@@ -376,6 +379,16 @@ template <class Layer>
 template <std::size_t In, std::size_t Out>
 [[nodiscard]] std::vector<TensorLayout> parameter_layouts(const DenseLayer<In, Out>& /*layer*/) {
   return {TensorLayout{{Out, In}, Out}, TensorLayout{{Out}, 0}};
+}
+/// Conv2d: `(C*K*K) x OC` column-major is PyTorch's `[OC, C, K, K]` row-major as it is.
+template <ShapeType S, std::size_t OC, std::size_t K, std::size_t Stride, std::size_t Pad>
+[[nodiscard]] std::vector<TensorLayout> parameter_layouts(const Conv2dLayer<S, OC, K, Stride, Pad>& /*layer*/) {
+  return {TensorLayout{{OC, S::channels, K, K}, 0}, TensorLayout{{OC}, 0}};
+}
+/// BatchNorm: gamma and beta, one per channel (the running statistics are buffers).
+template <ShapeType S>
+[[nodiscard]] std::vector<TensorLayout> parameter_layouts(const BatchNormLayer<S>& /*layer*/) {
+  return {TensorLayout{{S::channels}, 0}, TensorLayout{{S::channels}, 0}};
 }
 
 namespace detail {
