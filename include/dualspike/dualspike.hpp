@@ -33,6 +33,7 @@
 #include "snn/simulate.hpp"
 #include "snn/spiking_sequential.hpp"
 
+#include "data/cifar10.hpp"
 #include "data/dataset.hpp"
 #include "data/idx.hpp"
 
