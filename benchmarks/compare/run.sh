@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# dualspike vs PyTorch in one run, same machine, same thread count (docs/benchmarks.md):
+# STREAM-like triad, IF step, Net1 training epoch, Net1 ANN/SNN inference on the MNIST test
+# set with the same weights, batch-1 streaming. Prints every figure and the issue-4 ratios;
+# writes out/compare/{dualspike,torch,results}.json, results.csv and net1.safetensors.
+#
+#   bash benchmarks/compare/run.sh [--quick] [--threads N] [--weights FILE.safetensors]
+#
+#   --quick     small sizes (~2 min): shows that everything works; figures not meaningful
+#   --threads   threads of the batched cases (default 2); streaming always uses 1
+#   --weights   Net1 weights for the inference cases (PyTorch state_dict names, e.g. the
+#               main job's); default: trained here for one epoch (Adam 3e-3)
+# Environment: DUALSPIKE_BENCH_BUILD_DIR (default build-bench), OUT_DIR (default out/compare).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+quick=() threads=2 weights=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=(--quick) ;;
+    --threads) threads="$2"; shift ;;
+    --weights) weights=$(realpath "$2"); shift ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+# Packages (the project's, plus python3-torch, libopenblas0-openmp, python3-numpy) and data.
+bash "$root/scripts/setup.sh" --compare
+
+# Debian's PyTorch links libblas.so.3; without this it may get the reference BLAS (~4 GFLOP/s).
+openblas_dir=/usr/lib/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)/openblas-openmp
+[ -f "$openblas_dir/libblas.so.3" ] || { echo "run.sh: $openblas_dir/libblas.so.3 missing (libopenblas0-openmp)" >&2; exit 1; }
+# Debian's python3 has Debian's torch and numpy (a python3 earlier on PATH, e.g. pyenv's, may not).
+py=/usr/bin/python3
+"$py" -c 'import torch, numpy' 2>/dev/null || { echo "run.sh: $py cannot import torch/numpy" >&2; exit 1; }
+
+build="${DUALSPIKE_BENCH_BUILD_DIR:-$root/build-bench}"
+out="${OUT_DIR:-$root/out/compare}"
+mkdir -p "$out"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DDUALSPIKE_BUILD_BENCHMARKS=ON \
+      -DDUALSPIKE_BUILD_TESTS=OFF -DDUALSPIKE_BUILD_EXAMPLES=OFF >/dev/null
+cmake --build "$build" --target compare_dualspike -j"$(nproc)"
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "== machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; load $load_before"
+[ "${quick[*]}" = "" ] || echo "== quick run: reduced sizes, figures only show that everything works"
+
+echo "== dualspike"
+"$build/benchmarks/compare/compare_dualspike" --data-dir "$root/data/mnist" --threads "$threads" \
+  --out "$out/dualspike.json" --weights-out "$out/net1.safetensors" ${weights:+--weights-in "$weights"} "${quick[@]}"
+
+echo "== PyTorch"
+LD_LIBRARY_PATH="$openblas_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+  "$py" "$root/benchmarks/compare/compare_torch.py" --data-dir "$root/data/mnist" --threads "$threads" \
+  --weights "$out/net1.safetensors" --out "$out/torch.json" "${quick[@]}"
+
+"$py" "$root/benchmarks/compare/compare.py" "$out/dualspike.json" "$out/torch.json" --out-dir "$out" \
+  --load-before "$load_before"
