@@ -476,20 +476,19 @@ void save_safetensors(Net& net, const std::filesystem::path& path,
   write_safetensors(file, path);
 }
 
-/// Loads every parameter (and buffer, see `buffers()`) of `net` (a Sequential) from the
-/// safetensors file at `path` (e.g. `safetensors.torch.save_file(model.state_dict(),
-/// path)` of the same architecture). Strict, like `load_state_dict`: every parameter must
-/// be present with its PyTorch shape and dtype F32, and the file must hold no other
-/// tensor, except BatchNorm's scalar `*.num_batches_tracked` counters, which are ignored.
-/// All or nothing: on any error the network is left unchanged.
-/// \throws IoError / FormatError (file, or a tensor that is not F32) as read_safetensors;
-///   ShapeError naming the tensor if one is missing, unexpected or of the wrong shape;
-///   ConfigError (from `net.validate()`) if a loaded value is NaN or infinite.
+/// Loads every parameter (and buffer, see `buffers()`) of `net` (a Sequential) from a
+/// parsed safetensors file; `name` (e.g. the file name) is used in error messages.
+/// Strict, like `load_state_dict`: every parameter must be present with its PyTorch shape
+/// and dtype F32, and the file must hold no other tensor, except BatchNorm's scalar
+/// `*.num_batches_tracked` counters, which are ignored. All or nothing: on any error the
+/// network is left unchanged.
+/// \throws FormatError naming the tensor if one is not F32; ShapeError naming the tensor
+///   if one is missing, unexpected or of the wrong shape; ConfigError (from
+///   `net.validate()`) if a loaded value is NaN or infinite.
 template <class Net>
-void load_safetensors(Net& net, const std::filesystem::path& path) {
-  const SafetensorsFile file = read_safetensors(path);
+void load_safetensors(Net& net, const SafetensorsFile& file, std::string_view name) {
   auto [params, layouts] = detail::st_parameters(net, "load_safetensors");
-  const std::string where = "load_safetensors: file '" + path.string() + "': ";
+  const std::string where = "load_safetensors: file '" + std::string(name) + "': ";
   std::set<std::string> expected;
   std::vector<std::vector<float>> staged(params.size());
   for (std::size_t k = 0; k < params.size(); ++k) {
@@ -501,17 +500,16 @@ void load_safetensors(Net& net, const std::filesystem::path& path) {
                        detail::st_shape_string(layouts[k].shape) + ")");
     const SafetensorsTensor& t = it->second;
     if (t.dtype != "F32")
-      throw detail::st_tensor_error(path.string(), p.name,
-                                    "dtype " + t.dtype + ", expected F32 (convert with .float() before saving)");
-    if (t.shape != layouts[k].shape)
+      throw detail::st_tensor_error(name, p.name, "dtype " + t.dtype + ", expected F32 (convert with .float() before saving)");
+    if (t.shape != layouts[k].shape || t.values.size() != p.values.size())
       throw ShapeError(where + "tensor '" + p.name + "' has shape " + detail::st_shape_string(t.shape) +
                        ", expected " + detail::st_shape_string(layouts[k].shape));
     staged[k].resize(p.values.size());
     from_row_major(t.values, layouts[k], staged[k]);
   }
-  for (const auto& [name, t] : file.tensors)
-    if (!expected.count(name) && !(name.ends_with(".num_batches_tracked") && t.shape.empty()))
-      throw ShapeError(where + "unexpected tensor '" + name + "' (shape " + detail::st_shape_string(t.shape) +
+  for (const auto& [tensor, t] : file.tensors)
+    if (!expected.count(tensor) && !(tensor.ends_with(".num_batches_tracked") && t.shape.empty()))
+      throw ShapeError(where + "unexpected tensor '" + tensor + "' (shape " + detail::st_shape_string(t.shape) +
                        "): the network has no such parameter");
   std::vector<std::vector<float>> backup(params.size());
   for (std::size_t k = 0; k < params.size(); ++k) {
@@ -524,6 +522,15 @@ void load_safetensors(Net& net, const std::filesystem::path& path) {
     for (std::size_t k = 0; k < params.size(); ++k) std::copy(backup[k].begin(), backup[k].end(), params[k].values.begin());
     throw;
   }
+}
+
+/// Loads every parameter (and buffer) of `net` (a Sequential) from the safetensors file at
+/// `path` (e.g. `safetensors.torch.save_file(model.state_dict(), path)` of the same
+/// architecture); see the overload above for the rules. All or nothing.
+/// \throws IoError / FormatError as read_safetensors; otherwise as the overload above.
+template <class Net>
+void load_safetensors(Net& net, const std::filesystem::path& path) {
+  load_safetensors(net, read_safetensors(path), path.string());
 }
 
 }  // namespace dualspike
