@@ -37,7 +37,6 @@ struct NetTraits<ds::nets::Net1> {
   static constexpr const char* weights_env = "DUALSPIKE_WEIGHTS";
   static constexpr float start_up_lr = 3e-3f;
   static ds::Dataset load(ds::Split split) { return ds::load_mnist_split(ds::bench::mnist_dir(), split); }
-  static void load_weights(ds::nets::Net1& net, const std::string& path) { ds::bench::load_net1(net, path); }
 };
 
 /// Data, weights and pre-cut input batches for one network, built on first use.
@@ -67,7 +66,7 @@ struct Context {
     test_set = T::load(ds::Split::test);
     const std::string weights = ds::bench::env_or(T::weights_env, "");
     if (!weights.empty()) {
-      T::load_weights(ann, weights);
+      ds::load_safetensors(ann, weights);
       std::fprintf(stderr, "[%s] weights from %s\n", T::name, weights.c_str());
     } else {
       train_set = T::load(ds::Split::train);
@@ -196,7 +195,7 @@ BENCHMARK_TEMPLATE(BM_TrainEpoch, ds::nets::Net1)->Iterations(1)->UseRealTime()-
 
 // ==== HOOK (lead): Net2 =================================================================
 // When ds::nets::Net2 exists: specialize NetTraits<ds::nets::Net2> (name, weights_env e.g.
-// "DUALSPIKE_WEIGHTS_NET2", start_up_lr, load = MNIST, load_weights = load_safetensors)
+// "DUALSPIKE_WEIGHTS_NET2", start_up_lr, load = MNIST)
 // and copy the four BENCHMARK_TEMPLATE lines above with ds::nets::Net2.
 // =========================================================================================
 

@@ -177,10 +177,10 @@ int run(const Config& cfg) {
 
   if (need_test) {
     if (!cfg.weights_in.empty()) {
-      ds::bench::load_net1(ann, cfg.weights_in);
+      ds::load_safetensors(ann, cfg.weights_in);
       weights_source = cfg.weights_in;
     }
-    if (!cfg.weights_out.empty() && cfg.weights_out != cfg.weights_in) ds::bench::save_net1(ann, cfg.weights_out);
+    if (!cfg.weights_out.empty() && cfg.weights_out != cfg.weights_in) ds::save_safetensors(ann, cfg.weights_out);
     std::printf("[weights] %s%s%s\n", weights_source.c_str(), cfg.weights_out.empty() ? "" : " -> saved to ",
                 cfg.weights_out.c_str());
   }
