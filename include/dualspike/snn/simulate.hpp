@@ -10,6 +10,10 @@
 #include <span>
 #include <vector>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "../core/argmax.hpp"
 #include "../core/checks.hpp"
 #include "../data/dataset.hpp"
@@ -22,6 +26,9 @@ struct SimulateOptions {
   /// Upper bound on T (per-step results take 4 x 8 bytes per step).
   static constexpr std::size_t max_time_steps = 1'000'000;
   std::size_t batch_size = 1000;
+  /// Threads that share the batch (each runs its own tile of samples with its own state
+  /// on the one const network); 0 = OpenMP's default (OMP_NUM_THREADS or all cores).
+  int threads = 0;
   /// Optional per-sample reference predictions (e.g. the ANN's, from `evaluate`); when
   /// given, `SimulationResult::agreement[t-1]` is filled. (A copy, so a temporary such as
   /// `evaluate(ann, test).predictions` is safe.)
@@ -33,6 +40,8 @@ struct SimulateOptions {
       throw ConfigError("SimulateOptions.time_steps = " + std::to_string(time_steps) + ", expected <= " +
                         std::to_string(max_time_steps));
     require_at_least_one(batch_size, "SimulateOptions.batch_size");
+    if (threads < 0 || threads > 4096)
+      throw ConfigError("SimulateOptions.threads = " + std::to_string(threads) + ", expected 0 (default) .. 4096");
   }
 };
 
@@ -76,23 +85,51 @@ template <class Snn>
                      " reference predictions for " + std::to_string(data.size()) + " samples");
 
   const std::size_t T = options.time_steps;
+  // Per-step counters (64-bit: 1e6 steps x 2^32 samples cannot overflow them).
   std::vector<std::uint64_t> correct(T, 0), agree(T, 0), spikes(T, 0);
   std::vector<double> sops(T, 0.0);
-  typename Snn::State state;
-  std::vector<std::int32_t> predicted;
-  for (std::size_t first = 0; first < data.size(); first += options.batch_size) {
-    const std::size_t n = std::min(options.batch_size, data.size() - first);
-    snn.begin(data.images.middleCols(static_cast<Eigen::Index>(first), static_cast<Eigen::Index>(n)), state);
-    predicted.resize(n);
-    for (std::size_t t = 0; t < T; ++t) {
-      snn.step(state);
-      argmax_columns(state.readout, predicted);
-      for (std::size_t j = 0; j < n; ++j) {
-        correct[t] += predicted[j] == data.labels[first + j];
-        if (with_reference) agree[t] += predicted[j] == options.reference_predictions[first + j];
+#ifdef _OPENMP
+  const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
+#else
+  const int threads = 1;
+  (void)threads;
+#endif
+#pragma omp parallel num_threads(threads)
+  {
+#ifdef _OPENMP
+    const std::size_t tid = static_cast<std::size_t>(omp_get_thread_num());
+    const std::size_t team = static_cast<std::size_t>(omp_get_num_threads());
+#else
+    const std::size_t tid = 0, team = 1;
+#endif
+    std::vector<std::uint64_t> my_correct(T, 0), my_agree(T, 0), my_spikes(T, 0);
+    std::vector<double> my_sops(T, 0.0);
+    typename Snn::State state;
+    std::vector<std::int32_t> predicted;
+    for (std::size_t first = 0; first < data.size(); first += options.batch_size) {
+      // This thread's tile of the batch: columns [lo, hi).
+      const std::size_t n = std::min(options.batch_size, data.size() - first);
+      const std::size_t lo = first + n * tid / team, hi = first + n * (tid + 1) / team;
+      if (lo == hi) continue;
+      snn.begin(data.images.middleCols(static_cast<Eigen::Index>(lo), static_cast<Eigen::Index>(hi - lo)), state);
+      predicted.resize(hi - lo);
+      for (std::size_t t = 0; t < T; ++t) {
+        snn.step(state);
+        argmax_columns(state.readout, predicted);
+        for (std::size_t j = 0; j < hi - lo; ++j) {
+          my_correct[t] += predicted[j] == data.labels[lo + j];
+          if (with_reference) my_agree[t] += predicted[j] == options.reference_predictions[lo + j];
+        }
+        for (std::size_t s : state.spikes) my_spikes[t] += s;
+        my_sops[t] += snn.sops(state);
       }
-      for (std::size_t s : state.spikes) spikes[t] += s;
-      sops[t] += snn.sops(state);
+    }
+#pragma omp critical(dualspike_simulate_merge)
+    for (std::size_t t = 0; t < T; ++t) {
+      correct[t] += my_correct[t];
+      agree[t] += my_agree[t];
+      spikes[t] += my_spikes[t];
+      sops[t] += my_sops[t];
     }
   }
 

@@ -9,7 +9,10 @@
 ///    constant, the layers before the first neuron layer are evaluated once per input
 ///    (`begin`) and their output current is reused at every step;
 ///  - the last layer does not spike: its output is integrated, U(t) = sum_{tau<=t} y(tau),
-///    and the prediction at step t is argmax U(t).
+///    and the prediction at step t is argmax U(t);
+///  - dense synapses after the first neuron layer keep their current and propagate only
+///    the input changes x(t) - x(t-1) when few inputs changed (delta_propagation.hpp);
+///    `set_propagation` selects the path (all give the same result up to float rounding).
 #include <array>
 #include <string>
 #include <cstddef>
@@ -21,6 +24,7 @@
 #include "../core/shape.hpp"
 #include "../network/layer.hpp"
 #include "../network/tuple_utils.hpp"
+#include "delta_propagation.hpp"
 
 namespace dualspike {
 
@@ -32,6 +36,20 @@ struct layer_state {
 template <NeuronLayer L>
 struct layer_state<L> {
   using type = typename L::state_type;
+};
+/// A dense synapse (weight `out x in`, column i = the weights leaving input i): its
+/// current is kept between steps and updated from input changes (delta_propagation.hpp).
+template <class L>
+concept DenseSynapse = requires(const L& l) {
+  L::in_features;
+  L::out_features;
+  { l.weight } -> std::convertible_to<const Matrix&>;
+  { l.bias } -> std::convertible_to<const Vector&>;
+};
+template <class L>
+  requires(!NeuronLayer<L> && DenseSynapse<L>)
+struct layer_state<L> {
+  using type = DeltaSynapseState;
 };
 
 template <class... Layers>
@@ -96,6 +114,8 @@ class SpikingSequential {
     });
     detail::for_each_index<num_layers>([&](auto i) {
       if constexpr (NeuronLayer<layer_type<i>>) get<i>().reset_state(std::get<i>(s.layer_states), s.batch);
+      if constexpr (std::is_same_v<typename detail::layer_state<layer_type<i>>::type, DeltaSynapseState>)
+        std::get<i>(s.layer_states).reset();
     });
     s.readout.setZero(static_cast<Eigen::Index>(output_shape::size), s.batch);
   }
@@ -114,10 +134,15 @@ class SpikingSequential {
         if constexpr (NeuronLayer<layer_type<i>>) {
           get<i>().step(*in, std::get<i>(s.layer_states), out);
           s.spikes[i] = static_cast<std::size_t>((out.array() != 0.0f).count());
+          in = &out;
+        } else if constexpr (detail::DenseSynapse<layer_type<i>>) {
+          const auto& layer = get<i>();
+          in = &propagate_dense(layer.weight, layer.bias, *in, std::get<i>(s.layer_states), propagation_,
+                                event_threshold_);
         } else {
           get<i>().forward(*in, out);
+          in = &out;
         }
-        in = &out;
         cur = 1 - cur;
       });
       s.readout += *in;
@@ -167,8 +192,27 @@ class SpikingSequential {
 
   [[nodiscard]] const layers_type& layers() const noexcept { return layers_; }
 
+  /// Selects how dense synapses propagate (default: automatic, events below a fraction
+  /// `event_threshold` of changed inputs per layer and step). Set before sharing the
+  /// network between threads.
+  /// \throws ConfigError unless 0 <= event_threshold <= 1.
+  void set_propagation(Propagation mode, double event_threshold = default_event_threshold) {
+    if (!(event_threshold >= 0.0 && event_threshold <= 1.0))
+      throw ConfigError("SpikingSequential.event_threshold = " + std::to_string(event_threshold) +
+                        ", expected a fraction in [0, 1]");
+    propagation_ = mode;
+    event_threshold_ = event_threshold;
+  }
+  [[nodiscard]] Propagation propagation() const noexcept { return propagation_; }
+  [[nodiscard]] double event_threshold() const noexcept { return event_threshold_; }
+  /// Fraction of changed inputs below which the event path is used (measured with
+  /// benchmarks/bench_synaptic; see docs/benchmarks.md).
+  static constexpr double default_event_threshold = 0.25;
+
  private:
   layers_type layers_;
+  Propagation propagation_ = Propagation::automatic;
+  double event_threshold_ = default_event_threshold;
 };
 
 }  // namespace dualspike

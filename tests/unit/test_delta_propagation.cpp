@@ -1,0 +1,135 @@
+// Event-driven (delta) synaptic propagation against the dense GEMM path: the xsimd axpy
+// kernel, one dense synapse on random ternary spike trains, and whole SNNs whose
+// predictions must not depend on the path or on the number of threads.
+#include <cstdint>
+#include <vector>
+
+#include <doctest/doctest.h>
+#include <dualspike/dualspike.hpp>
+
+#include "gradient_check.hpp"
+
+namespace ds = dualspike;
+
+TEST_CASE("axpy (xsimd) equals the scalar loop for every length 1..64 and misaligned starts") {
+  ds::Rng rng(31);
+  std::vector<float> x(80), y(80), ref(80);
+  for (std::size_t n = 1; n <= 64; ++n)
+    for (std::size_t offset = 0; offset < 3; ++offset) {
+      for (std::size_t i = 0; i < 80; ++i) {
+        x[i] = rng.uniform(-1.0f, 1.0f);
+        y[i] = ref[i] = rng.uniform(-1.0f, 1.0f);
+      }
+      ds::axpy(-0.75f, x.data() + offset, y.data() + offset, n);
+      for (std::size_t i = 0; i < n; ++i) ref[offset + i] += -0.75f * x[offset + i];
+      for (std::size_t i = 0; i < 80; ++i) {
+        INFO("n = " << n << ", offset " << offset << ", i = " << i);
+        CHECK(y[i] == doctest::Approx(ref[i]).epsilon(1e-6));  // fma may round once less
+      }
+    }
+}
+
+TEST_CASE("collect_changes lists exactly the changed inputs of each sample") {
+  ds::DeltaSynapseState st;
+  st.previous_input = ds::Matrix::Zero(4, 2);
+  ds::Matrix x(4, 2);
+  x << 1, 0, 0, 0, -1, 1, 0, -1;  // column 0 = (1, 0, -1, 0), column 1 = (0, 0, 1, -1)
+  REQUIRE(ds::collect_changes(x, st) == 4);
+  CHECK(st.offsets == std::vector<std::size_t>{0, 2, 4});
+  CHECK(st.index[0] == 0);
+  CHECK(st.delta[0] == 1.0f);
+  CHECK(st.index[1] == 2);
+  CHECK(st.delta[1] == -1.0f);
+  CHECK(st.index[3] == 3);
+  CHECK(st.previous_input == x);
+  x(0, 0) = -1;  // one change of -2
+  REQUIRE(ds::collect_changes(x, st) == 1);
+  CHECK(st.delta[0] == -2.0f);
+}
+
+TEST_CASE("propagate_dense: event, dense and automatic paths give the same current W x(t) + b") {
+  ds::Rng rng(32);
+  const ds::Matrix W = gradcheck::random_matrix(37, 50, rng);
+  const ds::Vector b = gradcheck::random_matrix(37, 1, rng);
+  ds::DeltaSynapseState event, dense, automatic;
+  ds::Matrix x = ds::Matrix::Zero(50, 6);
+  for (int t = 0; t < 40; ++t) {
+    const float p_change = t < 20 ? 0.05f : 0.6f;  // sparse, then dense changes
+    for (Eigen::Index i = 0; i < x.size(); ++i)
+      if (rng.uniform(0.0f, 1.0f) < p_change) x.data()[i] = static_cast<float>(rng.below(3)) - 1.0f;
+    const ds::Matrix expected = (W * x).colwise() + b;
+    const ds::Matrix& e = ds::propagate_dense(W, b, x, event, ds::Propagation::event, 0.25);
+    const ds::Matrix& d = ds::propagate_dense(W, b, x, dense, ds::Propagation::dense, 0.25);
+    const ds::Matrix& a = ds::propagate_dense(W, b, x, automatic, ds::Propagation::automatic, 0.25);
+    INFO("t = " << t);
+    CHECK((e - expected).cwiseAbs().maxCoeff() < 1e-4f);
+    CHECK((d - expected).cwiseAbs().maxCoeff() < 1e-5f);
+    CHECK((a - expected).cwiseAbs().maxCoeff() < 1e-4f);
+  }
+  CHECK(event.event_steps == 39);  // every step after the first
+  CHECK(dense.event_steps == 0);
+  CHECK(automatic.event_steps > 10);  // the sparse phase
+  CHECK(automatic.dense_steps > 10);  // the dense phase
+}
+
+namespace {
+using Small = ds::Sequential<ds::Input<ds::Shape<20>>, ds::Dense<30>, ds::StReLU<>, ds::Dense<25>, ds::StReLU<>,
+                             ds::Dense<5>>;
+ds::Dataset small_dataset(std::size_t n, ds::Rng& rng) {
+  ds::Dataset d;
+  d.images.resize(20, static_cast<Eigen::Index>(n));
+  for (Eigen::Index i = 0; i < d.images.size(); ++i) d.images.data()[i] = rng.uniform(0.0f, 1.0f);
+  for (std::size_t j = 0; j < n; ++j) d.labels.push_back(static_cast<std::int32_t>(rng.below(5)));
+  d.channels = 20;
+  d.height = 1;
+  d.width = 1;
+  d.num_classes = 5;
+  return d;
+}
+}  // namespace
+
+TEST_CASE("SNN: every propagation path and thread count gives the same readout and predictions") {
+  ds::Rng rng(33);
+  Small ann;
+  ann.init(4);
+  ann.get<0>().weight *= 4.0f;  // saturate part of layer 1
+  const auto data = small_dataset(97, rng);
+  auto snn = ds::to_snn(ann);
+  using Snn = decltype(snn);
+  static_assert(std::is_same_v<std::tuple_element_t<2, decltype(Snn::State{}.layer_states)>, ds::DeltaSynapseState>);
+
+  snn.set_propagation(ds::Propagation::dense);
+  Snn::State ref;
+  snn.begin(data.images, ref);
+  std::vector<ds::Matrix> readouts;
+  for (int t = 0; t < 30; ++t) {
+    snn.step(ref);
+    readouts.push_back(ref.readout);
+  }
+  for (auto mode : {ds::Propagation::event, ds::Propagation::automatic}) {
+    snn.set_propagation(mode);
+    Snn::State s;
+    snn.begin(data.images, s);
+    for (int t = 0; t < 30; ++t) {
+      snn.step(s);
+      INFO("mode " << static_cast<int>(mode) << ", t = " << t + 1);
+      CHECK((s.readout - readouts[static_cast<std::size_t>(t)]).cwiseAbs().maxCoeff() < 1e-3f);
+    }
+    CHECK(std::get<2>(s.layer_states).event_steps > 0);
+  }
+
+  ds::SimulateOptions opt;
+  opt.time_steps = 30;
+  opt.batch_size = 40;  // 3 batches, the last one partial
+  snn.set_propagation(ds::Propagation::dense);
+  opt.threads = 1;
+  const auto r_dense = ds::simulate(snn, data, opt);
+  snn.set_propagation(ds::Propagation::automatic);
+  const auto r_auto = ds::simulate(snn, data, opt);
+  opt.threads = 3;
+  const auto r_threads = ds::simulate(snn, data, opt);
+  CHECK(r_auto.accuracy == r_dense.accuracy);
+  CHECK(r_threads.accuracy == r_dense.accuracy);
+  CHECK(r_threads.spikes_per_sample == r_dense.spikes_per_sample);
+  CHECK_THROWS_AS(snn.set_propagation(ds::Propagation::automatic, 1.5), ds::ConfigError);
+}
