@@ -66,7 +66,7 @@ def main():
             targets.append(dict(target=name, value=None, goal=goal, met=None, detail=detail or "not measured"))
             return
         met = value >= goal if higher_is_better else value <= goal
-        targets.append(dict(target=name, value=value, goal=goal, met=met, detail=detail))
+        targets.append(dict(target=name, value=value, goal=goal, met=met, detail=detail, lower=not higher_is_better))
 
     triad = {t: one(recs, "stream", "triad", "dualspike", t) for t in (1, threads)}
     for n in (1000000, 10000000):
@@ -113,6 +113,14 @@ def main():
     target(f"training epoch, {threads} thr: dualspike / PyTorch images/s", d["value"] / p["value"] if d and p else None,
            1.0, detail=f"{d['value']:.0f} / {p['value']:.0f} images/s" if d and p else "")
 
+    m3, m32 = one(recs, "memory", "simulate batch 1000 T=3"), one(recs, "memory", "simulate batch 1000 T=32")
+    m100 = one(recs, "memory", "simulate batch 100 T=32")
+    if m3 and m32:
+        target("SNN peak memory (batch 1000): T=32 / T=3", m32["value"] / max(m3["value"], 1e-9), 1.1,
+               higher_is_better=False,
+               detail=f"{m3['value']:.1f} / {m32['value']:.1f} MiB at T=3 / 32; batch 100, T=32: "
+                      f"{m100['value']:.1f} MiB" if m100 else "")
+
     # ---- accuracy agreement (same weights)
     print("\n=== accuracy, same weights ===")
     agreement = []
@@ -129,7 +137,7 @@ def main():
     for t in targets:
         v = "n/a" if t["value"] is None else f"{t['value']:.2f}"
         status = "n/a" if t["met"] is None else ("met" if t["met"] else "MISSED")
-        print(f"{status:<7} {t['target']:<66} {v:>7} (goal {'<=' if 'time /' in t['target'] else '>='} "
+        print(f"{status:<7} {t['target']:<66} {v:>7} (goal {'<=' if t.get('lower') else '>='} "
               f"{t['goal']})  {t['detail']}")
 
     machine = dict(cpu=cpu_model(), cores=os.cpu_count(), kernel=platform.release(),

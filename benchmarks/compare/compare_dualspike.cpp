@@ -14,7 +14,12 @@
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <utility>
 #include <vector>
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -34,7 +39,7 @@ struct Config {
   std::string out = "out/compare/dualspike.json";
   std::string weights_in;
   std::string weights_out = "out/compare/net1.safetensors";
-  std::string phases = "stream,if,train,infer,streaming";
+  std::string phases = "stream,if,train,infer,streaming,memory";
   int threads = 2;
   bool quick = false;
   // Derived from quick.
@@ -124,6 +129,23 @@ double if_step_seconds(std::size_t n, int threads, int reps) {
   return best;
 }
 
+/// A "VmXXX:  123 kB" field of /proc/self/status in KiB, or -1.
+long proc_status_kib(const std::string& field) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
+  return -1;
+}
+
+/// Resets the kernel's peak-RSS mark (VmHWM) to the current RSS (Linux >= 4.0).
+bool reset_peak_rss() {
+  std::ofstream out("/proc/self/clear_refs");
+  out << "5";
+  out.flush();
+  return static_cast<bool>(out);
+}
+
 int run(const Config& cfg) {
   Recorder rec;
   const auto has = [&](const char* p) { return cfg.phases.find(p) != std::string::npos; };
@@ -147,7 +169,7 @@ int run(const Config& cfg) {
       }
   }
 
-  const bool need_test = has("infer") || has("streaming");
+  const bool need_test = has("infer") || has("streaming") || has("memory");
   ds::Dataset test_set;
   if (need_test) {
     test_set = ds::load_mnist_split(cfg.data_dir, ds::Split::test);
@@ -258,6 +280,34 @@ int run(const Config& cfg) {
             {{"images", n}, {"T", 3}, {"accuracy", static_cast<double>(correct) / static_cast<double>(n)}});
   }
 
+  if (has("memory")) {
+    // Peak resident memory added by one `simulate` call (after a warm-up call with the same
+    // options): free heap memory is returned to
+    // the system (malloc_trim), the kernel's high-water mark is reset (/proc/self/clear_refs,
+    // "5") just before the call and read (VmHWM) after it.
+    ds::bench::set_threads(cfg.threads);
+    std::printf("[memory] peak RSS growth of simulate (VmHWM after - VmRSS before)\n");
+    for (const auto& [batch, T] : {std::pair<std::size_t, std::size_t>{100, 32}, {100, 3}, {1000, 32}, {1000, 3}}) {
+      ds::SimulateOptions opt;
+      opt.time_steps = T;
+      opt.batch_size = batch;
+      ds::bench::set_simulate_threads(opt, cfg.threads);
+      (void)ds::simulate(snn, test_set, opt);  // warm-up: one-time allocations (thread pools ...)
+#ifdef __GLIBC__
+      malloc_trim(0);  // give memory freed by earlier calls back, so it is counted again
+#endif
+      const long before = proc_status_kib("VmRSS");
+      if (!reset_peak_rss() || before < 0) {
+        std::printf("  (no /proc/self/clear_refs or VmRSS here: skipped)\n");
+        break;
+      }
+      (void)ds::simulate(snn, test_set, opt);
+      const long peak = proc_status_kib("VmHWM");
+      rec.add("memory", "simulate batch " + std::to_string(batch) + " T=" + std::to_string(T), cfg.threads, "MiB",
+              static_cast<double>(peak - before) / 1024.0, {{"batch", batch}, {"T", T}});
+    }
+  }
+
   json doc = {{"impl", "dualspike"}, {"quick", cfg.quick}, {"threads", cfg.threads}, {"weights", weights_source},
               {"records", rec.records_}};
   std::ofstream(cfg.out) << doc.dump(1) << "\n";
@@ -274,7 +324,7 @@ int main(int argc, char** argv) {
   app.add_option("--out", cfg.out, "JSON records to write");
   app.add_option("--weights-in", cfg.weights_in, "Net1 weights (safetensors) for the inference cases; else trained here");
   app.add_option("--weights-out", cfg.weights_out, "where to save the inference weights (safetensors; '' = don't)");
-  app.add_option("--phases", cfg.phases, "comma-separated subset of stream,if,train,infer,streaming");
+  app.add_option("--phases", cfg.phases, "comma-separated subset of stream,if,train,infer,streaming,memory");
   app.add_option("--threads", cfg.threads, "threads for the batched cases (streaming uses 1)")->check(CLI::Range(1, 1024));
   app.add_flag("--quick", cfg.quick, "small sizes: check that everything runs, figures not meaningful");
   CLI11_PARSE(app, argc, argv);
