@@ -117,5 +117,7 @@ put("safetensors", "tiny_net_nbt", st(json.dumps(hdr), data + bytes(8)))
 put("safetensors", "empty_header", st("{}", b""))
 put("safetensors", "padded_header", st("{}      ", b""))
 put("safetensors", "nul_in_header", st('{"w":{"dtype":"F32","shape":[],"data_offsets":[0,4]}}\x00', f32(1)))
+# Findings of earlier runs (kept as seeds so every run replays them first).
+put("safetensors", "finding_empty_name", st('{"":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}', f32(1, 2)))
 for d in corpora.values():
     print(f"{d}: {len(os.listdir(d))} seeds")

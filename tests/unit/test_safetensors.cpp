@@ -168,7 +168,7 @@ TEST_CASE("ST-01 f: dtype F16 for an F32 parameter is an error") {
 }
 
 TEST_CASE("ST-01 g: a 5-byte file is a FormatError") {
-  const Bytes b = bytes_of("\x39\x00\x00\x00\x00");
+  const Bytes b = st01_valid();
   CHECK(format_error_message(Bytes(b.begin(), b.begin() + 5)).find("5 bytes, expected at least 8") != std::string::npos);
   CHECK_THROWS_AS(parse(Bytes{}), ds::FormatError);
 }
@@ -415,4 +415,15 @@ TEST_CASE("safetensors: a scalar I64 '*.num_batches_tracked' in the file is igno
   ds::load_safetensors(net, path);
   CHECK(net.get<0>().weight(1, 2) == 6);
   std::filesystem::remove(path);
+}
+
+TEST_CASE("safetensors fuzz regression: a tensor named \"\" is a FormatError (it could not be written back)") {
+  // fuzz_safetensors, 10-minute run: the parser accepted the name "" and the round trip
+  // through serialize_safetensors then threw. Reduced from the crash input.
+  const Bytes b = make_file(R"({"":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", {1, 2});
+  CHECK(format_error_message(b).find("a tensor has an empty name") != std::string::npos);
+  const Bytes two = make_file(
+      R"({"0.weight":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+      {1, 2});
+  CHECK_THROWS_AS(parse(two), ds::FormatError);
 }

@@ -21,7 +21,8 @@
 /// duplicate keys; every tensor entry has exactly `dtype` (a safetensors dtype),
 /// `shape` (unsigned integers) and `data_offsets` ([begin, end], begin <= end); `end -
 /// begin` equals the shape's element count times the dtype's size (overflow-checked);
-/// the tensors tile the data buffer exactly (no holes, no overlaps, nothing after);
+/// the tensors tile the data buffer exactly (no holes, no overlaps, nothing after); no
+/// tensor name is empty;
 /// `__metadata__` is an object of strings. Only F32 tensors are decoded: a tensor of
 /// another dtype is kept with its dtype and no values, and loading it into a network is a
 /// FormatError (convert with `.float()` in PyTorch first).
@@ -203,6 +204,8 @@ inline nlohmann::json st_parse_header(std::string_view text, std::string_view fi
       }
       continue;
     }
+    // An empty name cannot be a parameter and cannot be written back (fuzzing finding).
+    if (key.empty()) throw st_error(name, "a tensor has an empty name");
     if (!entry.is_object()) throw st_tensor_error(name, key, "entry is not a JSON object");
     for (const auto& [field, value] : entry.items()) {
       (void)value;
