@@ -1,11 +1,20 @@
 // Tests for dualspike/data/cifar10.hpp (CIFAR-10 binary batches), case CIFAR-01.
 #include <doctest/doctest.h>
 
+#include <dualspike/activations/threshold.hpp>
+#include <dualspike/convert/to_snn.hpp>
 #include <dualspike/data/cifar10.hpp>
+#include <dualspike/layers/dense.hpp>
+#include <dualspike/network/evaluate.hpp>
+#include <dualspike/network/sequential.hpp>
+#include <dualspike/snn/simulate.hpp>
+#include <dualspike/train/optimizer.hpp>
+#include <dualspike/train/trainer.hpp>
 
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -146,4 +155,71 @@ TEST_CASE("CIFAR-10: real files, when present in data/cifar10, are 30,730,000 by
   const ds::Dataset t = ds::load_cifar10_split(dir, ds::Split::test);
   CHECK(t.size() == 10000);
   t.validate();
+}
+
+// Validation audit (issue 5): CIFAR-10 data through the network API. Every bad value is
+// refused at the call with ConfigError / ShapeError naming the field and the value.
+TEST_CASE("validation: a CIFAR-10 set (3x32x32) is refused by an MNIST-sized network, naming both shapes") {
+  using Mnist = ds::Sequential<ds::Input<ds::Shape<784>>, ds::Dense<8>, ds::StReLU<>, ds::Dense<10>>;
+  const ds::Dataset d = ds::parse_cifar10(cifar01(), "batch.bin");
+  Mnist net;
+  const auto snn = ds::to_snn(net);
+  ds::TrainOptions opt;
+  const auto shapes = doctest::Contains("3x32x32 = 3072 features, the network's input is 784");
+  CHECK_THROWS_WITH_AS((void)ds::evaluate(net, d), shapes, ds::ShapeError);
+  CHECK_THROWS_WITH_AS(ds::train(net, d, ds::Adam{}, opt), shapes, ds::ShapeError);
+  CHECK_THROWS_WITH_AS((void)ds::simulate(snn, d, ds::SimulateOptions{}), shapes, ds::ShapeError);
+  CHECK_THROWS_WITH_AS((void)net.predict(d.images), doctest::Contains("3072 rows (features), expected 784"),
+                       ds::ShapeError);
+}
+
+TEST_CASE("validation: thresholds, T, batch sizes and labels are checked at the call, naming field and value") {
+  using Cifar = ds::Sequential<ds::Input<ds::Shape<3072>>, ds::Dense<8>, ds::StReLU<>, ds::Dense<10>>;
+  Cifar net;
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  // Thresholds <= 0, NaN, inf: at the setter and at the IF neuron's construction.
+  CHECK_THROWS_WITH_AS(net.get<1>().set_v_threshold(0.0f), doctest::Contains("StReLU.v_threshold = 0"), ds::ConfigError);
+  CHECK_THROWS_WITH_AS(net.get<1>().set_v_threshold(-1.0f), doctest::Contains("StReLU.v_threshold = -1"),
+                       ds::ConfigError);
+  CHECK_THROWS_WITH_AS(net.get<1>().set_v_threshold(nan), doctest::Contains("StReLU.v_threshold = nan"),
+                       ds::ConfigError);
+  CHECK_THROWS_WITH_AS(net.get<1>().set_v_threshold(inf), doctest::Contains("StReLU.v_threshold = inf"),
+                       ds::ConfigError);
+  CHECK_THROWS_WITH_AS((void)ds::DualThresholdIF<ds::Shape<4>>{nan}, doctest::Contains("v_threshold = nan"),
+                       ds::ConfigError);
+  CHECK_THROWS_WITH_AS((void)ds::DualThresholdIF<ds::Shape<4>>{-inf}, doctest::Contains("v_threshold = -inf"),
+                       ds::ConfigError);
+  CHECK(net.get<1>().v_threshold() == 1.0f);  // unchanged by the refused calls
+
+  const ds::Dataset d = ds::parse_cifar10(cifar01(), "batch.bin");
+  const auto snn = ds::to_snn(net);
+  ds::SimulateOptions sim;
+  sim.time_steps = 0;
+  CHECK_THROWS_WITH_AS((void)ds::simulate(snn, d, sim), doctest::Contains("SimulateOptions.time_steps = 0"),
+                       ds::ConfigError);
+  sim.time_steps = 4;
+  sim.batch_size = 0;
+  CHECK_THROWS_WITH_AS((void)ds::simulate(snn, d, sim), doctest::Contains("SimulateOptions.batch_size = 0"),
+                       ds::ConfigError);
+  CHECK_THROWS_WITH_AS((void)ds::evaluate(net, d, 0), doctest::Contains("batch_size = 0"), ds::ConfigError);
+  ds::TrainOptions opt;
+  opt.batch_size = 0;
+  CHECK_THROWS_WITH_AS(ds::train(net, d, ds::Adam{}, opt), doctest::Contains("TrainOptions.batch_size = 0"),
+                       ds::ConfigError);
+  opt.batch_size = 2;
+  opt.epochs = 0;
+  CHECK_THROWS_WITH_AS(ds::train(net, d, ds::Adam{}, opt), doctest::Contains("TrainOptions.epochs = 0"),
+                       ds::ConfigError);
+
+  // Labels outside [0, num_classes), however the data set was built.
+  for (const std::int32_t bad : {10, -1}) {
+    ds::Dataset b = d;
+    b.labels[1] = bad;
+    const std::string text = "labels[1] = " + std::to_string(bad) + " is outside [0, 10)";
+    const auto msg = doctest::Contains(doctest::String(text.c_str()));
+    CHECK_THROWS_WITH_AS((void)ds::evaluate(net, b), msg, ds::ConfigError);
+    CHECK_THROWS_WITH_AS((void)ds::simulate(snn, b, ds::SimulateOptions{}), msg, ds::ConfigError);
+    opt.epochs = 1;
+    CHECK_THROWS_WITH_AS(ds::train(net, b, ds::Adam{}, opt), msg, ds::ConfigError);
+  }
 }
