@@ -133,3 +133,11 @@ TEST_CASE("SNN: every propagation path and thread count gives the same readout a
   CHECK(r_threads.spikes_per_sample == r_dense.spikes_per_sample);
   CHECK_THROWS_AS(snn.set_propagation(ds::Propagation::automatic, 1.5), ds::ConfigError);
 }
+
+TEST_CASE("event_break_even: high for a GEMV (batch 1), low for large batches") {
+  CHECK(ds::event_break_even(1) == doctest::Approx(0.9));
+  CHECK(ds::event_break_even(8) == doctest::Approx(0.45));
+  CHECK(ds::event_break_even(64) == doctest::Approx(0.225));
+  CHECK(ds::event_break_even(1000) == 0.15);  // clamped
+  CHECK(ds::event_break_even(0) == doctest::Approx(0.9));
+}

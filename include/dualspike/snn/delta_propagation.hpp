@@ -11,6 +11,8 @@
 /// `I(t) = W x(t) + b` is cheaper and is used instead; it also removes the float
 /// rounding that the incremental path accumulates. Both paths give the same currents up
 /// to float rounding.
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -82,10 +84,22 @@ inline std::size_t collect_changes(const Matrix& input, DeltaSynapseState& state
   return count;
 }
 
+/// The fraction of changed inputs below which the event path beats the GEMM path for a
+/// batch of `batch` samples on one thread. A GEMV (batch 1) is memory-bound and reads
+/// every weight, so events win almost always; a large GEMM reuses each weight across the
+/// batch at ~40 GMAC/s per core, so events win only when few inputs change. Fitted to
+/// measurements of a 1200 x 1200 layer (break-even near 0.95 at batch 1, 0.4 at 8, 0.2 at
+/// 64, 0.17 at 500; docs/benchmarks.md): `0.9 / batch^(1/3)`, clamped to [0.15, 0.9].
+[[nodiscard]] inline double event_break_even(Eigen::Index batch) noexcept {
+  const double t = 0.9 / std::cbrt(static_cast<double>(std::max<Eigen::Index>(batch, 1)));
+  return std::clamp(t, 0.15, 0.9);
+}
+
 /// One step of a dense synapse (`weight`: out x in, column-major, so column i holds the
 /// weights leaving input i; `bias`: out) on `input` (`in x batch`), updating
-/// `state.current` to `W input + b`. Chooses the event path when the fraction of changed
-/// inputs is below `event_threshold` (`Propagation::automatic`).
+/// `state.current` to `W input + b`. With `Propagation::automatic`, chooses the event path
+/// when the fraction of changed inputs is below `event_threshold`, or below
+/// `event_break_even(batch)` when `event_threshold` is negative (the default).
 inline const Matrix& propagate_dense(const Matrix& weight, const Vector& bias, const Matrix& input,
                                      DeltaSynapseState& state, Propagation mode, double event_threshold) {
   const auto dense = [&] {
@@ -105,7 +119,8 @@ inline const Matrix& propagate_dense(const Matrix& weight, const Vector& bias, c
   }
   const std::size_t changes = collect_changes(input, state);
   const double density = static_cast<double>(changes) / static_cast<double>(input.size());
-  if (mode == Propagation::automatic && density >= event_threshold) {
+  const double threshold = event_threshold < 0.0 ? event_break_even(input.cols()) : event_threshold;
+  if (mode == Propagation::automatic && density >= threshold) {
     dense();
     return state.current;
   }

@@ -109,12 +109,24 @@ class SpikingSequential {
     s.batch = x.cols();
     s.input_current = x;
     detail::for_each_index<first_neuron>([&](auto i) {
-      get<i>().forward(s.input_current, s.buffers[0]);
-      s.input_current.swap(s.buffers[0]);
+      if constexpr (i.value == 0 && detail::DenseSynapse<layer_type<0>>) {
+        // A sparse analog input (MNIST: ~80% zero pixels) costs only its non-zero pixels:
+        // propagate it as a change from x = 0, whose current is the bias.
+        auto& st = std::get<0>(s.layer_states);
+        const auto& layer = get<0>();
+        st.previous_input.setZero(x.rows(), x.cols());
+        st.current = layer.bias.replicate(1, x.cols());
+        st.primed = true;
+        s.input_current = propagate_dense(layer.weight, layer.bias, x, st, propagation_, event_threshold_);
+      } else {
+        get<i>().forward(s.input_current, s.buffers[0]);
+        s.input_current.swap(s.buffers[0]);
+      }
     });
     detail::for_each_index<num_layers>([&](auto i) {
       if constexpr (NeuronLayer<layer_type<i>>) get<i>().reset_state(std::get<i>(s.layer_states), s.batch);
-      if constexpr (std::is_same_v<typename detail::layer_state<layer_type<i>>::type, DeltaSynapseState>)
+      if constexpr (i.value >= first_neuron &&
+                    std::is_same_v<typename detail::layer_state<layer_type<i>>::type, DeltaSynapseState>)
         std::get<i>(s.layer_states).reset();
     });
     s.readout.setZero(static_cast<Eigen::Index>(output_shape::size), s.batch);
@@ -193,21 +205,21 @@ class SpikingSequential {
   [[nodiscard]] const layers_type& layers() const noexcept { return layers_; }
 
   /// Selects how dense synapses propagate (default: automatic, events below a fraction
-  /// `event_threshold` of changed inputs per layer and step). Set before sharing the
-  /// network between threads.
-  /// \throws ConfigError unless 0 <= event_threshold <= 1.
+  /// `event_threshold` of changed inputs per layer and step; the default -1 means the
+  /// measured break-even for the batch each thread runs, `event_break_even`). Set before
+  /// sharing the network between threads.
+  /// \throws ConfigError unless event_threshold is -1 or in [0, 1].
   void set_propagation(Propagation mode, double event_threshold = default_event_threshold) {
-    if (!(event_threshold >= 0.0 && event_threshold <= 1.0))
+    if (!(event_threshold == -1.0 || (event_threshold >= 0.0 && event_threshold <= 1.0)))
       throw ConfigError("SpikingSequential.event_threshold = " + std::to_string(event_threshold) +
-                        ", expected a fraction in [0, 1]");
+                        ", expected -1 (batch-dependent break-even) or a fraction in [0, 1]");
     propagation_ = mode;
     event_threshold_ = event_threshold;
   }
   [[nodiscard]] Propagation propagation() const noexcept { return propagation_; }
   [[nodiscard]] double event_threshold() const noexcept { return event_threshold_; }
-  /// Fraction of changed inputs below which the event path is used (measured with
-  /// benchmarks/bench_synaptic; see docs/benchmarks.md).
-  static constexpr double default_event_threshold = 0.25;
+  /// -1: the batch-dependent break-even `event_break_even` (delta_propagation.hpp).
+  static constexpr double default_event_threshold = -1.0;
 
  private:
   layers_type layers_;
