@@ -19,12 +19,17 @@ targets=("$@")
 case "$seconds" in ''|*[!0-9]*) echo "fuzz.sh: seconds must be a whole number, got '$seconds'" >&2; exit 2 ;; esac
 
 cxx="${DUALSPIKE_FUZZ_CXX:-clang++-14}"
-if ! command -v "$cxx" >/dev/null 2>&1; then
-  echo "fuzz.sh: installing clang-14 (libFuzzer)"
+# clang-14 only recommends libclang-rt-14-dev, which holds libFuzzer and the sanitizer runtimes.
+missing=()
+for p in clang-14 libclang-rt-14-dev; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ -z "${DUALSPIKE_FUZZ_CXX:-}" ] && [ ${#missing[@]} -gt 0 ]; then
+  echo "fuzz.sh: installing ${missing[*]} (libFuzzer)"
   sudo_cmd=""
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends clang-14 >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 cmake -S "$root/tests/fuzz" -B "$build" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
