@@ -34,6 +34,83 @@ def one(records, *args, **kw):
     return rs[0] if rs else None
 
 
+def markdown(recs, targets, machine, loaded, threads):
+    """The tables of docs/benchmarks.md for this run."""
+    def v(group, case, impl, t=None):
+        r = one(recs, group, case, impl, t)
+        return r["value"] if r else None
+
+    def f(x, fmt="{:.1f}"):
+        return "—" if x is None else fmt.format(x)
+
+    def ratio(a, b):
+        return None if a is None or b is None or b == 0 else a / b
+
+    out = []
+    state = "**loaded** (figures provisional)" if loaded else "quiet"
+    out.append(f"Machine: {machine['cpu']}, {machine['cores']} cores; load average before {machine['load_before']}, "
+               f"after {machine['load_after']}: {state}. PyTorch {machine['torch']}, BLAS mapped: "
+               f"{', '.join(os.path.basename(b) for b in machine['blas'] or [])} "
+               f"(SGEMM {', '.join(f'{g:.0f} GFLOP/s on {t}' for t, g in (machine['sgemm_gflops'] or {}).items())} "
+               f"thread(s)). Weights: {machine['weights']}." + (" Quick run (reduced sizes)." if machine['quick'] else ""))
+    out.append("")
+    out.append("IF step (GB/s at 16 B per neuron and step; triad at 12 B per element):")
+    out.append("")
+    out.append("| N | threads | STREAM triad | dualspike | % of triad | PyTorch natural | in-place masks | "
+               "in-place clamp+trunc | dualspike / best in-place | dualspike / natural |")
+    out.append("|---|---|---|---|---|---|---|---|---|---|")
+    for n in (1000000, 10000000):
+        for t in sorted({1, threads}):
+            c = f"N={n}"
+            tr, d = v("stream", "triad", "dualspike", t), v("if_step", c, "dualspike", t)
+            nat, m, ct = (v("if_step", c, i, t) for i in ("torch natural", "torch in-place masks",
+                                                           "torch in-place clamp+trunc"))
+            best = max([x for x in (m, ct) if x is not None], default=None)
+            out.append(f"| {n:.0e}".replace("e+0", "e") + f" | {t} | {f(tr)} | {f(d)} | {f(ratio(d, tr) and 100 * ratio(d, tr), '{:.0f}%')} | "
+                       f"{f(nat, '{:.2f}')} | {f(m, '{:.2f}')} | {f(ct, '{:.2f}')} | {f(ratio(d, best), '{:.1f}x')} | "
+                       f"{f(ratio(d, nat), '{:.1f}x')} |")
+    out.append("")
+    out.append(f"Net1 on MNIST, {threads} threads (images/s; accuracy on the same test images with the same weights):")
+    out.append("")
+    out.append("| workload | dualspike | PyTorch | dualspike / PyTorch | accuracy dualspike | accuracy PyTorch |")
+    out.append("|---|---|---|---|---|---|")
+    rows = [("training epoch (60k, batch 128, Adam 1e-3)", "train", "Net1 epoch"),
+            ("ANN inference (batch 1000)", "ann", "Net1"),
+            ("SNN inference T = 3", "snn", "Net1 T=3"), ("SNN inference T = 32", "snn", "Net1 T=32")]
+    for label, g, c in rows:
+        d, p = one(recs, g, c, "dualspike"), one(recs, g, c, "torch")
+        acc = lambda r: f(r.get("accuracy", r.get("train_accuracy")) and 100 * r.get("accuracy", r.get("train_accuracy")),
+                          "{:.2f}%") if r else "—"
+        if g == "snn" and p:
+            label += f" (PyTorch batch {p.get('batch')})"
+        out.append(f"| {label} | {f(d and d['value'], '{:.0f}')} | {f(p and p['value'], '{:.0f}')} | "
+                   f"{f(ratio(d and d['value'], p and p['value']), '{:.2f}x')} | {acc(d)} | {acc(p)} |")
+    out.append("")
+    out.append("Streaming, batch 1, 1 thread (µs per image):")
+    out.append("")
+    out.append("| workload | dualspike | PyTorch nn.Linear | PyTorch addmv | nn.Linear / dualspike | addmv / dualspike |")
+    out.append("|---|---|---|---|---|---|")
+    for label, g, c in (("ANN", "stream_ann", "Net1"), ("SNN T = 3", "stream_snn", "Net1 T=3")):
+        d, l, a = v(g, c, "dualspike"), v(g, c, "torch nn.Linear"), v(g, c, "torch addmv")
+        out.append(f"| {label} | {f(d, '{:.0f}')} | {f(l, '{:.0f}')} | {f(a, '{:.0f}')} | {f(ratio(l, d), '{:.1f}x')} | "
+                   f"{f(ratio(a, d), '{:.1f}x')} |")
+    mem = find(recs, "memory")
+    if mem:
+        out.append("")
+        out.append("Peak memory added by one `simulate` call (MiB): " +
+                   ", ".join(f"batch {r['batch']} T = {r['T']}: {r['value']:.1f}" for r in mem) + ".")
+    out.append("")
+    out.append("Issue-4 targets:")
+    out.append("")
+    out.append("| target | measured | goal | |")
+    out.append("|---|---|---|---|")
+    for t in targets:
+        status = "n/a" if t["met"] is None else ("met" if t["met"] else "**missed**")
+        out.append(f"| {t['target']} ({t['detail']}) | {f(t['value'], '{:.2f}')} | "
+                   f"{'<=' if t.get('lower') else '>='} {t['goal']} | {status} |")
+    return "\n".join(out) + "\n"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dualspike_json")
@@ -156,6 +233,8 @@ def main():
         print("quick run: sizes reduced, the figures only show that everything works")
 
     os.makedirs(args.out_dir, exist_ok=True)
+    with open(os.path.join(args.out_dir, "results.md"), "w") as f:
+        f.write(markdown(recs, targets, machine, loaded, threads))
     with open(os.path.join(args.out_dir, "results.json"), "w") as f:
         json.dump(dict(machine=machine, loaded=loaded, targets=targets, accuracy=agreement, records=recs), f, indent=1)
     with open(os.path.join(args.out_dir, "results.csv"), "w", newline="") as f:
@@ -166,7 +245,7 @@ def main():
                         "", "", r.get("accuracy", "")])
         for t in targets:
             w.writerow(["target", "", t["target"], "", "", "ratio", t["value"], t["goal"], t["met"], t["detail"]])
-    print(f"wrote {args.out_dir}/results.json and results.csv")
+    print(f"wrote {args.out_dir}/results.json, results.csv and results.md")
     return 0
 
 
