@@ -116,6 +116,10 @@ int run_experiment(const std::string& title, const RunConfig& c) {
   ds::train(ann, train_set, ds::Adam{c.lr}, opt);
   const double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
+  const std::filesystem::path weights_path = std::filesystem::path(c.out_dir) / "ann.safetensors";
+  ds::save_safetensors(ann, weights_path);  // PyTorch state_dict names and layouts
+  std::printf("weights written to %s\n", weights_path.string().c_str());
+
   const ds::Evaluation ann_eval = ds::evaluate(ann, test_set, c.eval_batch);
   std::printf("training time: %.1f s\nANN test accuracy: %s\n", train_seconds, pct(ann_eval.accuracy).c_str());
 
@@ -123,6 +127,7 @@ int run_experiment(const std::string& title, const RunConfig& c) {
   ds::SimulateOptions sim_opt;
   sim_opt.time_steps = c.time_steps;
   sim_opt.batch_size = c.eval_batch;
+  sim_opt.threads = c.threads;
   sim_opt.reference_predictions = ann_eval.predictions;
   const auto t1 = std::chrono::steady_clock::now();
   const ds::SimulationResult sim = ds::simulate(snn, test_set, sim_opt);
