@@ -4,26 +4,35 @@
 # set with the same weights, batch-1 streaming. Prints every figure and the issue-4 ratios;
 # writes out/compare/{dualspike,torch,results}.json, results.csv and net1.safetensors.
 #
-#   bash benchmarks/compare/run.sh [--quick] [--threads N] [--weights FILE.safetensors]
+#   bash benchmarks/compare/run.sh [--quick] [--threads N] [--weights FILE | --train-weights]
 #
-#   --quick     small sizes (~2 min): shows that everything works; figures not meaningful
-#   --threads   threads of the batched cases (default 2); streaming always uses 1
-#   --weights   Net1 weights for the inference cases (PyTorch state_dict names, e.g. the
-#               main job's); default: trained here for one epoch (Adam 3e-3)
+#   --quick          small sizes: shows that everything works; figures not meaningful
+#   --threads        threads of the batched cases (default 2); streaming always uses 1
+#   --weights        Net1 weights for the inference cases (safetensors, PyTorch state_dict
+#                    names); default: the main job's out/net1_mnist/ann.safetensors if
+#                    `bash scripts/main.sh` has run, else trained here for one epoch
+#   --train-weights  train them here (1 epoch, Adam 3e-3) even if the main job's exist
 # Environment: DUALSPIKE_BENCH_BUILD_DIR (default build-bench), OUT_DIR (default out/compare).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-quick=() threads=2 weights=""
+quick=() threads=2 weights="" train_weights=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=(--quick) ;;
     --threads) threads="$2"; shift ;;
     --weights) weights=$(realpath "$2"); shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    --train-weights) train_weights=1 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
+
+main_job_weights="$root/out/net1_mnist/ann.safetensors"
+if [ -z "$weights" ] && [ $train_weights = 0 ] && [ -f "$main_job_weights" ]; then
+  weights="$main_job_weights"
+fi
+echo "== Net1 weights for inference: ${weights:-trained by the harness (1 epoch, Adam 3e-3)}"
 
 # Packages (the project's, plus python3-torch, libopenblas0-openmp, python3-numpy) and data.
 bash "$root/scripts/setup.sh" --compare
