@@ -161,3 +161,24 @@ TEST_CASE("Rng::below(0) and an unknown schedule kind are handled") {
   s.kind = static_cast<ds::LrSchedule::Kind>(7);
   CHECK_THROWS_WITH_AS(s.validate(), doctest::Contains("kind = 7"), ds::ConfigError);
 }
+
+TEST_CASE("A conv network refuses a data set with the same feature count but another C x H x W") {
+  using Net = ds::Sequential<ds::Input<ds::Shape<3, 8, 8>>, ds::Conv2d<2, 3>, ds::StReLU<>, ds::Flatten, ds::Dense<2>>;
+  const Net net;
+  ds::Dataset d;
+  d.images = ds::Matrix::Zero(192, 2);
+  d.labels = {0, 1};
+  d.channels = 12;  // 12 x 4 x 4 = 192 = 3 x 8 x 8
+  d.height = 4;
+  d.width = 4;
+  d.num_classes = 2;
+  CHECK_THROWS_WITH_AS(ds::evaluate(net, d), doctest::Contains("12x4x4"), ds::ShapeError);
+  d.channels = 3;
+  d.height = 8;
+  d.width = 8;
+  CHECK(ds::evaluate(net, d).predictions.size() == 2);
+  // A flat input still takes any image of the right size (1x28x28 MNIST into Shape<784>).
+  ds::Dataset flat = d;
+  using Flat = ds::Sequential<ds::Input<ds::Shape<192>>, ds::Dense<2>>;
+  CHECK(ds::evaluate(Flat{}, flat).predictions.size() == 2);
+}

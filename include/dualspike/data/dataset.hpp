@@ -91,7 +91,12 @@ void check_input_shape(const Dataset& data, const char* where, std::size_t num_o
   if (data.num_classes > num_outputs)
     throw ShapeError(std::string(where) + ": the data set has num_classes = " + std::to_string(data.num_classes) +
                      " but the network has only " + std::to_string(num_outputs) + " outputs");
-  if (data.features() != In::size || static_cast<std::size_t>(data.images.rows()) != In::size)
+  // A flat network input (Shape<N>) takes any image of N features (a 1x28x28 image fits
+  // Shape<784>); an image-shaped one (convolutions) needs the same C, H and W.
+  const bool image_input = In::height > 1 || In::width > 1;
+  const bool same_chw = data.channels == In::channels && data.height == In::height && data.width == In::width;
+  if (data.features() != In::size || static_cast<std::size_t>(data.images.rows()) != In::size ||
+      (image_input && !same_chw))
     throw ShapeError(std::string(where) + ": data set samples have " + std::to_string(data.channels) + "x" +
                      std::to_string(data.height) + "x" + std::to_string(data.width) + " = " +
                      std::to_string(data.features()) + " features, the network's input is " +
