@@ -12,17 +12,19 @@
 #                    names); default: the main job's out/net1_mnist/ann.safetensors if
 #                    `bash scripts/main.sh` has run, else trained here for one epoch
 #   --train-weights  train them here (1 epoch, Adam 3e-3) even if the main job's exist
+#   --wait-quiet     after building, wait (up to 30 min) for a 1-minute load average < 0.5
 # Environment: DUALSPIKE_BENCH_BUILD_DIR (default build-bench), OUT_DIR (default out/compare).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-quick=() threads=2 weights="" train_weights=0
+quick=() threads=2 weights="" train_weights=0 wait_quiet=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=(--quick) ;;
     --threads) threads="$2"; shift ;;
     --weights) weights=$(realpath "$2"); shift ;;
     --train-weights) train_weights=1 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    --wait-quiet) wait_quiet=1 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -51,6 +53,12 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DDUALSPIKE_BUILD_BENCHM
       -DDUALSPIKE_BUILD_TESTS=OFF -DDUALSPIKE_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build "$build" --target compare_dualspike -j"$(nproc)"
 
+if [ $wait_quiet = 1 ]; then
+  for _ in $(seq 1 180); do
+    awk '{exit !($1 < 0.5)}' /proc/loadavg && break
+    sleep 10
+  done
+fi
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "== machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; load $load_before"
 [ "${quick[*]}" = "" ] || echo "== quick run: reduced sizes, figures only show that everything works"
