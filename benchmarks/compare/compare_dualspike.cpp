@@ -330,6 +330,8 @@ int main(int argc, char** argv) {
   app.add_option("--phases", cfg.phases, "comma-separated subset of stream,if,train,infer,streaming,memory");
   app.add_option("--threads", cfg.threads, "threads for the batched cases (streaming uses 1)")->check(CLI::Range(1, 1024));
   app.add_flag("--quick", cfg.quick, "small sizes: check that everything runs, figures not meaningful");
+  std::size_t test_images = 0;
+  app.add_option("--test-images", test_images, "use the first N test images (default 10000, 2000 with --quick)");
   CLI11_PARSE(app, argc, argv);
   if (cfg.quick) {
     cfg.train_images = 10000;
@@ -337,6 +339,7 @@ int main(int argc, char** argv) {
     cfg.stream_images = 100;
     cfg.reps = 2;
   }
+  if (test_images > 0) cfg.test_images = test_images;
   try {
     return run(cfg);
   } catch (const std::exception& e) {
