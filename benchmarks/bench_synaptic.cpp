@@ -1,6 +1,7 @@
 // Synaptic propagation of ternary spikes through a 1200 -> 1200 Dense layer (Net1's
 // hidden layer) at spike densities 1%, 10%, 50%, 100% (half +Vth, half -Vth), batch 1000
-// and batch 1. items/s = synaptic operations per second (spikes x fan-out), so paths that
+// and batch 1 (BM_SynapticDense), and the SNN's delta propagation of one step's input
+// changes on the event and GEMM paths (BM_SynapticDelta). items/s = synaptic operations per second (spikes x fan-out), so paths that
 // skip silent neurons show their gain; the counter `spikes` is the spike count per step.
 //
 //   build-bench/benchmarks/bench_synaptic [--benchmark_filter=Dense]
@@ -66,14 +67,52 @@ BENCHMARK(BM_SynapticDense)
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 
-// ==== HOOK (lead): event-driven / delta propagation =======================================
-// Add BM_SynapticEvent (lists of +1 / -1 indices, add/subtract weight columns) and
-// BM_SynapticDelta (propagate s(t) - s(t-1) into a persistent current) here with the same
-// ArgsProduct, built on ternary_spikes() and make_layer() above, and call set_counters()
-// so items/s stays "SOPs of the full spike train per second" on every path (the delta path
-// is then credited with the work it avoided, which is the point). For the delta path, a
-// second spike matrix that differs from the first in `change` percent of the entries is
-// what to time: ternary_spikes(batch, density, seed) vs the same with a few entries flipped.
-// ===========================================================================================
+namespace {
+
+/// `spikes` with `change_percent`% of its entries redrawn as another ternary value.
+ds::Matrix with_changes(const ds::Matrix& spikes, int change_percent, std::uint64_t seed = 11) {
+  ds::Rng rng(seed);
+  ds::Matrix s = spikes;
+  for (Eigen::Index i = 0; i < s.size(); ++i)
+    if (rng.uniform(0.0f, 100.0f) < static_cast<float>(change_percent))
+      s.data()[i] = s.data()[i] == 0.0f ? (rng.below(2) == 0 ? 1.0f : -1.0f) : 0.0f;
+  return s;
+}
+
+// One time step of the SNN's dense synapse (`propagate_dense`) when `change` percent of the
+// inputs differ from the previous step (50% of the inputs spike), on the event path
+// (path 1: lists of changed inputs, row-blocked weight panels) or the GEMM path (path 0).
+// The state alternates between two spike matrices, so every step sees the same changes.
+// items/s = input changes x fan-out per second; `time_per_sample` is the time per sample.
+// This is how `event_break_even` was fitted. Args: change (percent), batch, path.
+void BM_SynapticDelta(benchmark::State& state) {
+  const auto layer = make_layer();
+  const auto batch = static_cast<std::size_t>(state.range(1));
+  const ds::Matrix a = ternary_spikes(batch, 50);
+  const ds::Matrix b = with_changes(a, static_cast<int>(state.range(0)));
+  const auto mode = state.range(2) == 1 ? ds::Propagation::event : ds::Propagation::dense;
+  ds::DeltaSynapseState st;
+  ds::propagate_dense(layer.weight, layer.bias, a, st, ds::Propagation::event, -1.0);  // primes the state
+  bool flip = false;
+  for (auto _ : state) {
+    flip = !flip;
+    const ds::Matrix& cur = ds::propagate_dense(layer.weight, layer.bias, flip ? b : a, st, mode, -1.0);
+    benchmark::DoNotOptimize(cur.data());
+  }
+  const auto changes = static_cast<std::int64_t>((a.array() != b.array()).count());
+  state.SetItemsProcessed(state.iterations() * changes * static_cast<std::int64_t>(kOut));
+  state.counters["changed_fraction"] = static_cast<double>(changes) / static_cast<double>(a.size());
+  state.counters["time_per_sample"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * static_cast<std::int64_t>(batch)),
+      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
+}  // namespace
+
+BENCHMARK(BM_SynapticDelta)
+    ->ArgNames({"change", "batch", "path"})
+    ->ArgsProduct({{5, 20, 40, 60, 80}, {1, 8, 64, 500}, {0, 1}})
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
 
 BENCHMARK_MAIN();

@@ -1,6 +1,7 @@
-// Event-driven (delta) synaptic propagation against the dense GEMM path: the xsimd axpy
-// kernel, one dense synapse on random ternary spike trains, and whole SNNs whose
+// Event-driven (delta) synaptic propagation against the dense GEMM path: the row-blocked
+// xsimd kernel, one dense synapse on random ternary spike trains, and whole SNNs whose
 // predictions must not depend on the path or on the number of threads.
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -11,22 +12,37 @@
 
 namespace ds = dualspike;
 
-TEST_CASE("axpy (xsimd) equals the scalar loop for every length 1..64 and misaligned starts") {
+TEST_CASE("apply_changes (tiled xsimd) equals the scalar sum for every output size 1..140") {
+  // 1..140 rows cover: scalar tail only, single vectors, one and two 64-row tiles plus
+  // tails; 300 inputs cover three 128-input tiles, the last one partial.
   ds::Rng rng(31);
-  std::vector<float> x(80), y(80), ref(80);
-  for (std::size_t n = 1; n <= 64; ++n)
-    for (std::size_t offset = 0; offset < 3; ++offset) {
-      for (std::size_t i = 0; i < 80; ++i) {
-        x[i] = rng.uniform(-1.0f, 1.0f);
-        y[i] = ref[i] = rng.uniform(-1.0f, 1.0f);
+  constexpr Eigen::Index in = 300;
+  for (Eigen::Index out = 1; out <= 140; ++out) {
+    const ds::Matrix W = gradcheck::random_matrix(out, in, rng);
+    ds::DeltaSynapseState st;
+    st.offsets = {0};
+    for (int j = 0; j < 4; ++j) {  // 4 samples with 0, 1, 9 and 40 changes, ordered by input
+      const int n = j == 0 ? 0 : j == 1 ? 1 : j == 2 ? 9 : 40;
+      std::vector<std::int32_t> idx;
+      for (int k = 0; k < n; ++k) idx.push_back(static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(in))));
+      std::sort(idx.begin(), idx.end());
+      for (const auto i : idx) {
+        st.index.push_back(i);
+        st.delta.push_back(rng.uniform(-2.0f, 2.0f));
       }
-      ds::axpy(-0.75f, x.data() + offset, y.data() + offset, n);
-      for (std::size_t i = 0; i < n; ++i) ref[offset + i] += -0.75f * x[offset + i];
-      for (std::size_t i = 0; i < 80; ++i) {
-        INFO("n = " << n << ", offset " << offset << ", i = " << i);
-        CHECK(y[i] == doctest::Approx(ref[i]).epsilon(1e-6));  // fma may round once less
-      }
+      st.offsets.push_back(st.index.size());
     }
+    st.block_begin.resize(4);
+    st.block_end.resize(4);
+    ds::Matrix current = gradcheck::random_matrix(out, 4, rng);
+    ds::Matrix expected = current;
+    for (Eigen::Index j = 0; j < 4; ++j)
+      for (std::size_t k = st.offsets[static_cast<std::size_t>(j)]; k < st.offsets[static_cast<std::size_t>(j) + 1]; ++k)
+        for (Eigen::Index r = 0; r < out; ++r) expected(r, j) += st.delta[k] * W(r, st.index[k]);
+    ds::apply_changes(W, st, current);
+    INFO("out = " << out);
+    CHECK((current - expected).cwiseAbs().maxCoeff() < 1e-4f);  // fma may round once less
+  }
 }
 
 TEST_CASE("collect_changes lists exactly the changed inputs of each sample") {
@@ -136,8 +152,8 @@ TEST_CASE("SNN: every propagation path and thread count gives the same readout a
 
 TEST_CASE("event_break_even: high for a GEMV (batch 1), low for large batches") {
   CHECK(ds::event_break_even(1) == doctest::Approx(0.9));
-  CHECK(ds::event_break_even(8) == doctest::Approx(0.45));
-  CHECK(ds::event_break_even(64) == doctest::Approx(0.225));
-  CHECK(ds::event_break_even(1000) == 0.15);  // clamped
+  CHECK(ds::event_break_even(8) == doctest::Approx(0.66));
+  CHECK(ds::event_break_even(32) == doctest::Approx(0.5));
+  CHECK(ds::event_break_even(1000) == 0.4);  // clamped
   CHECK(ds::event_break_even(0) == doctest::Approx(0.9));
 }

@@ -38,24 +38,21 @@ struct DeltaSynapseState {
   std::vector<std::int32_t> index;  ///< changed input indices, all samples back to back
   std::vector<float> delta;         ///< x(t) - x(t-1) at those indices
   std::vector<std::size_t> offsets; ///< sample j's changes are [offsets[j], offsets[j+1])
+  std::vector<std::size_t> block_begin, block_end;  ///< scratch of `apply_changes`, one per sample
   bool primed = false;            ///< false until the first (dense) step of a run
   /// Steps that used the event path / the dense path since `reset` (for benchmarks).
   std::uint64_t event_steps = 0, dense_steps = 0;
 
   void reset() noexcept { primed = false; }
-};
 
-/// y[0..n) += a * x[0..n), vectorized (xsimd) with a scalar tail. Allocation-free.
-template <class Arch = xsimd::default_arch>
-inline void axpy(float a, const float* x, float* y, std::size_t n) noexcept {
-  using batch = xsimd::batch<float, Arch>;
-  constexpr std::size_t width = batch::size;
-  const std::size_t vec_end = n - n % width;
-  const batch va(a);
-  for (std::size_t i = 0; i < vec_end; i += width)
-    xsimd::fma(va, batch::load_unaligned(x + i), batch::load_unaligned(y + i)).store_unaligned(y + i);
-  for (std::size_t i = vec_end; i < n; ++i) y[i] += a * x[i];
-}
+  /// Starts a run from x(0) = 0, whose current is the bias: the first step then costs only
+  /// its non-zero inputs (with V(0) = 0, few neurons spike at step 1).
+  void prime_from_zero(const Vector& bias, Eigen::Index in_features, Eigen::Index batch) {
+    previous_input.setZero(in_features, batch);
+    current = bias.replicate(1, batch);
+    primed = true;
+  }
+};
 
 /// Compares `input` with `state.previous_input`, records the changes of every sample into
 /// the state's change lists, and copies `input` into `previous_input`.
@@ -66,6 +63,8 @@ inline std::size_t collect_changes(const Matrix& input, DeltaSynapseState& state
   state.index.resize(rows * cols);
   state.delta.resize(rows * cols);
   state.offsets.resize(cols + 1);
+  state.block_begin.resize(cols);
+  state.block_end.resize(cols);
   std::size_t count = 0;
   for (std::size_t j = 0; j < cols; ++j) {
     state.offsets[j] = count;
@@ -84,15 +83,86 @@ inline std::size_t collect_changes(const Matrix& input, DeltaSynapseState& state
   return count;
 }
 
+namespace detail {
+/// Adds sample j's changes in [begin[j], end[j]) to rows [r0, r0 + NV * width) of its
+/// current, for every sample, keeping those rows in NV vector registers while the changes
+/// are walked.
+template <std::size_t NV, class Arch>
+inline void apply_changes_tile(const float* weight, std::size_t ld, const DeltaSynapseState& st,
+                               const std::size_t* begin, const std::size_t* end, float* current,
+                               std::size_t ld_current, std::size_t samples, std::size_t r0) noexcept {
+  using batch = xsimd::batch<float, Arch>;
+  constexpr std::size_t width = batch::size;
+  for (std::size_t j = 0; j < samples; ++j) {
+    if (begin[j] == end[j]) continue;
+    float* cur = current + j * ld_current + r0;
+    batch acc[NV];
+    for (std::size_t v = 0; v < NV; ++v) acc[v] = batch::load_unaligned(cur + v * width);
+    for (std::size_t k = begin[j]; k < end[j]; ++k) {
+      const float* w = weight + static_cast<std::size_t>(st.index[k]) * ld + r0;
+      const batch d(st.delta[k]);
+      for (std::size_t v = 0; v < NV; ++v) acc[v] = xsimd::fma(d, batch::load_unaligned(w + v * width), acc[v]);
+    }
+    for (std::size_t v = 0; v < NV; ++v) acc[v].store_unaligned(cur + v * width);
+  }
+}
+}  // namespace detail
+
+/// The event path over a whole batch: `current[:, j] += sum_k delta_k * W[:, index_k]`
+/// over sample j's recorded changes (ordered by input index, as `collect_changes` writes
+/// them). The weights are walked in tiles of 64 rows (8 AVX2 vectors) x 128 inputs, 32 KB,
+/// which stay in L1 while every sample of the batch adds its changes from that tile; each
+/// sample's 64 rows of current stay in registers meanwhile. Remaining rows go one vector
+/// at a time, then scalar. Allocation-free once `st.block_begin/block_end` have the batch
+/// size.
+template <class Arch = xsimd::default_arch>
+inline void apply_changes(const Matrix& weight, DeltaSynapseState& st, Matrix& current) noexcept {
+  constexpr std::size_t width = xsimd::batch<float, Arch>::size;
+  constexpr std::size_t rows_per_tile = 8 * width;
+  constexpr std::size_t inputs_per_tile = 128;
+  const std::size_t out = static_cast<std::size_t>(weight.rows());
+  const std::size_t in = static_cast<std::size_t>(weight.cols());
+  const std::size_t ld = static_cast<std::size_t>(weight.outerStride());
+  const std::size_t ldc = static_cast<std::size_t>(current.outerStride());
+  const std::size_t samples = static_cast<std::size_t>(current.cols());
+  std::size_t* begin = st.block_begin.data();
+  std::size_t* end = st.block_end.data();
+  for (std::size_t j = 0; j < samples; ++j) end[j] = st.offsets[j];
+  for (std::size_t c0 = 0; c0 < in; c0 += inputs_per_tile) {
+    // Each sample's changes with input index in [c0, c0 + inputs_per_tile).
+    const auto c1 = static_cast<std::int32_t>(std::min(in, c0 + inputs_per_tile));
+    for (std::size_t j = 0; j < samples; ++j) {
+      begin[j] = end[j];
+      std::size_t k = begin[j];
+      while (k < st.offsets[j + 1] && st.index[k] < c1) ++k;
+      end[j] = k;
+    }
+    std::size_t r0 = 0;
+    for (; r0 + rows_per_tile <= out; r0 += rows_per_tile)
+      detail::apply_changes_tile<8, Arch>(weight.data(), ld, st, begin, end, current.data(), ldc, samples, r0);
+    for (; r0 + width <= out; r0 += width)
+      detail::apply_changes_tile<1, Arch>(weight.data(), ld, st, begin, end, current.data(), ldc, samples, r0);
+    if (r0 < out)
+      for (std::size_t j = 0; j < samples; ++j) {
+        float* cur = current.data() + j * ldc;
+        for (std::size_t k = begin[j]; k < end[j]; ++k) {
+          const float* w = weight.data() + static_cast<std::size_t>(st.index[k]) * ld;
+          for (std::size_t r = r0; r < out; ++r) cur[r] += st.delta[k] * w[r];
+        }
+      }
+  }
+}
+
 /// The fraction of changed inputs below which the event path beats the GEMM path for a
 /// batch of `batch` samples on one thread. A GEMV (batch 1) is memory-bound and reads
 /// every weight, so events win almost always; a large GEMM reuses each weight across the
-/// batch at ~40 GMAC/s per core, so events win only when few inputs change. Fitted to
-/// measurements of a 1200 x 1200 layer (break-even near 0.95 at batch 1, 0.4 at 8, 0.2 at
-/// 64, 0.17 at 500; docs/benchmarks.md): `0.9 / batch^(1/3)`, clamped to [0.15, 0.9].
+/// batch at ~36 GMAC/s per core, while the tiled event path adds ~14 G weights/s, so events
+/// win below ~40% changes. Fitted to `bench_synaptic --benchmark_filter=Delta` (1200 x 1200
+/// layer, 50% spiking inputs, one thread; docs/benchmarks.md), break-even near 0.85 at
+/// batch 1, 0.7 at 8, 0.4 at 64 and 500: `0.9 - 0.08 log2(batch)`, clamped to [0.4, 0.9].
 [[nodiscard]] inline double event_break_even(Eigen::Index batch) noexcept {
-  const double t = 0.9 / std::cbrt(static_cast<double>(std::max<Eigen::Index>(batch, 1)));
-  return std::clamp(t, 0.15, 0.9);
+  const double t = 0.9 - 0.08 * std::log2(static_cast<double>(std::max<Eigen::Index>(batch, 1)));
+  return std::clamp(t, 0.4, 0.9);
 }
 
 /// One step of a dense synapse (`weight`: out x in, column-major, so column i holds the
@@ -124,13 +194,7 @@ inline const Matrix& propagate_dense(const Matrix& weight, const Vector& bias, c
     dense();
     return state.current;
   }
-  const std::size_t out = static_cast<std::size_t>(weight.rows());
-  for (Eigen::Index j = 0; j < input.cols(); ++j) {
-    float* current = state.current.col(j).data();
-    for (std::size_t k = state.offsets[static_cast<std::size_t>(j)]; k < state.offsets[static_cast<std::size_t>(j) + 1];
-         ++k)
-      axpy(state.delta[k], weight.col(state.index[k]).data(), current, out);
-  }
+  apply_changes(weight, state, state.current);
   ++state.event_steps;
   return state.current;
 }

@@ -11,7 +11,8 @@
 ///  - the last layer does not spike: its output is integrated, U(t) = sum_{tau<=t} y(tau),
 ///    and the prediction at step t is argmax U(t);
 ///  - dense synapses after the first neuron layer keep their current and propagate only
-///    the input changes x(t) - x(t-1) when few inputs changed (delta_propagation.hpp);
+///    the input changes x(t) - x(t-1) when few inputs changed (delta_propagation.hpp),
+///    starting from x(0) = 0, so step 1 costs only the neurons that spike at once;
 ///    `set_propagation` selects the path (all give the same result up to float rounding).
 #include <array>
 #include <string>
@@ -114,9 +115,7 @@ class SpikingSequential {
         // propagate it as a change from x = 0, whose current is the bias.
         auto& st = std::get<0>(s.layer_states);
         const auto& layer = get<0>();
-        st.previous_input.setZero(x.rows(), x.cols());
-        st.current = layer.bias.replicate(1, x.cols());
-        st.primed = true;
+        st.prime_from_zero(layer.bias, x.rows(), x.cols());
         s.input_current = propagate_dense(layer.weight, layer.bias, x, st, propagation_, event_threshold_);
       } else {
         get<i>().forward(s.input_current, s.buffers[0]);
@@ -127,7 +126,8 @@ class SpikingSequential {
       if constexpr (NeuronLayer<layer_type<i>>) get<i>().reset_state(std::get<i>(s.layer_states), s.batch);
       if constexpr (i.value >= first_neuron &&
                     std::is_same_v<typename detail::layer_state<layer_type<i>>::type, DeltaSynapseState>)
-        std::get<i>(s.layer_states).reset();
+        std::get<i>(s.layer_states).prime_from_zero(get<i>().bias, static_cast<Eigen::Index>(layer_type<i>::in_features),
+                                                    s.batch);
     });
     s.readout.setZero(static_cast<Eigen::Index>(output_shape::size), s.batch);
   }
