@@ -38,7 +38,9 @@ struct DeltaSynapseState {
   std::vector<std::int32_t> index;  ///< changed input indices, all samples back to back
   std::vector<float> delta;         ///< x(t) - x(t-1) at those indices
   std::vector<std::size_t> offsets; ///< sample j's changes are [offsets[j], offsets[j+1])
-  std::vector<std::size_t> block_begin, block_end;  ///< scratch of `apply_changes`, one per sample
+  /// Sample j's changes with input index in tile c (`[c, c+1) * inputs_per_tile`) are
+  /// [tile_offsets[j*(tiles+1) + c], tile_offsets[j*(tiles+1) + c + 1]).
+  std::vector<std::size_t> tile_offsets;
   bool primed = false;            ///< false until the first (dense) step of a run
   /// Steps that used the event path / the dense path since `reset` (for benchmarks).
   std::uint64_t event_steps = 0, dense_steps = 0;
@@ -54,102 +56,132 @@ struct DeltaSynapseState {
   }
 };
 
+/// Inputs per weight tile of the event path: a tile of 64 rows (8 AVX2 vectors) x 128
+/// inputs is 32 KB and stays in L1 while every sample of the batch adds its changes.
+inline constexpr std::size_t inputs_per_tile = 128;
+
 /// Compares `input` with `state.previous_input`, records the changes of every sample into
-/// the state's change lists, and copies `input` into `previous_input`.
-/// \returns the total number of changed entries.
+/// the state's change lists (ordered by input index, with the offsets of each input tile),
+/// and copies `input` into `previous_input`. Blocks of one vector without any change cost
+/// one compare. \returns the total number of changed entries.
+template <class Arch = xsimd::default_arch>
 inline std::size_t collect_changes(const Matrix& input, DeltaSynapseState& state) {
+  using batch = xsimd::batch<float, Arch>;
+  constexpr std::size_t width = batch::size;
+  static_assert(inputs_per_tile % width == 0);
   const std::size_t rows = static_cast<std::size_t>(input.rows());
   const std::size_t cols = static_cast<std::size_t>(input.cols());
-  state.index.resize(rows * cols);
-  state.delta.resize(rows * cols);
+  const std::size_t tiles = (rows + inputs_per_tile - 1) / inputs_per_tile;
+  // + width: the branch-free loop below writes one slot past the last change.
+  state.index.resize(rows * cols + width);
+  state.delta.resize(rows * cols + width);
   state.offsets.resize(cols + 1);
-  state.block_begin.resize(cols);
-  state.block_end.resize(cols);
+  state.tile_offsets.resize(cols * (tiles + 1));
+  std::int32_t* index = state.index.data();
+  float* delta = state.delta.data();
   std::size_t count = 0;
+  const auto scalar = [&](const float* x, float* prev, std::size_t i) {
+    index[count] = static_cast<std::int32_t>(i);
+    delta[count] = x[i] - prev[i];
+    count += x[i] != prev[i] ? 1 : 0;
+    prev[i] = x[i];
+  };
   for (std::size_t j = 0; j < cols; ++j) {
     state.offsets[j] = count;
-    const float* x = input.col(static_cast<Eigen::Index>(j)).data();
-    float* prev = state.previous_input.col(static_cast<Eigen::Index>(j)).data();
-    for (std::size_t i = 0; i < rows; ++i) {
-      if (x[i] != prev[i]) {
-        state.index[count] = static_cast<std::int32_t>(i);
-        state.delta[count] = x[i] - prev[i];
-        ++count;
-        prev[i] = x[i];
-      }
+    std::size_t* tile_offsets = state.tile_offsets.data() + j * (tiles + 1);
+    const float* x = input.data() + j * static_cast<std::size_t>(input.outerStride());
+    float* prev = state.previous_input.data() + j * static_cast<std::size_t>(state.previous_input.outerStride());
+    std::size_t i0 = 0;
+    for (; i0 + width <= rows; i0 += width) {
+      if (i0 % inputs_per_tile == 0) tile_offsets[i0 / inputs_per_tile] = count;
+      const batch bx = batch::load_unaligned(x + i0);
+      if (xsimd::any(bx != batch::load_unaligned(prev + i0)))
+        for (std::size_t i = i0; i < i0 + width; ++i) scalar(x, prev, i);
     }
+    if (i0 % inputs_per_tile == 0 && i0 < rows) tile_offsets[i0 / inputs_per_tile] = count;
+    for (; i0 < rows; ++i0) scalar(x, prev, i0);
+    tile_offsets[tiles] = count;
   }
   state.offsets[cols] = count;
   return count;
 }
 
 namespace detail {
-/// Adds sample j's changes in [begin[j], end[j]) to rows [r0, r0 + NV * width) of its
-/// current, for every sample, keeping those rows in NV vector registers while the changes
-/// are walked.
+/// Adds every sample's changes of input tile `tile` to rows [r0, r0 + NV * width) of its
+/// current, keeping those rows in NV vector registers while the changes are walked.
 template <std::size_t NV, class Arch>
-inline void apply_changes_tile(const float* weight, std::size_t ld, const DeltaSynapseState& st,
-                               const std::size_t* begin, const std::size_t* end, float* current,
-                               std::size_t ld_current, std::size_t samples, std::size_t r0) noexcept {
+inline void apply_changes_tile(const float* weight, std::size_t ld, const DeltaSynapseState& st, std::size_t tiles,
+                               std::size_t tile, float* current, std::size_t ld_current, std::size_t samples,
+                               std::size_t r0) noexcept {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::size_t width = batch::size;
+  const std::int32_t* index = st.index.data();
+  const float* delta = st.delta.data();
   for (std::size_t j = 0; j < samples; ++j) {
-    if (begin[j] == end[j]) continue;
+    const std::size_t begin = st.tile_offsets[j * (tiles + 1) + tile];
+    const std::size_t end = st.tile_offsets[j * (tiles + 1) + tile + 1];
+    if (begin == end) continue;
     float* cur = current + j * ld_current + r0;
-    batch acc[NV];
-    for (std::size_t v = 0; v < NV; ++v) acc[v] = batch::load_unaligned(cur + v * width);
-    for (std::size_t k = begin[j]; k < end[j]; ++k) {
-      const float* w = weight + static_cast<std::size_t>(st.index[k]) * ld + r0;
-      const batch d(st.delta[k]);
-      for (std::size_t v = 0; v < NV; ++v) acc[v] = xsimd::fma(d, batch::load_unaligned(w + v * width), acc[v]);
+    if constexpr (NV == 1) {
+      // One vector of rows (a narrow layer, e.g. the 10 outputs): 4 accumulators, so the
+      // FMAs do not wait for each other's latency.
+      batch acc[4] = {batch::load_unaligned(cur), batch(0.0f), batch(0.0f), batch(0.0f)};
+      std::size_t k = begin;
+      for (; k + 4 <= end; k += 4)
+        for (std::size_t u = 0; u < 4; ++u)
+          acc[u] = xsimd::fma(batch(delta[k + u]),
+                              batch::load_unaligned(weight + static_cast<std::size_t>(index[k + u]) * ld + r0), acc[u]);
+      for (; k < end; ++k)
+        acc[0] = xsimd::fma(batch(delta[k]), batch::load_unaligned(weight + static_cast<std::size_t>(index[k]) * ld + r0),
+                            acc[0]);
+      ((acc[0] + acc[1]) + (acc[2] + acc[3])).store_unaligned(cur);
+    } else {
+      batch acc[NV];
+      for (std::size_t v = 0; v < NV; ++v) acc[v] = batch::load_unaligned(cur + v * width);
+      for (std::size_t k = begin; k < end; ++k) {
+        const float* w = weight + static_cast<std::size_t>(index[k]) * ld + r0;
+        const batch d(delta[k]);
+        for (std::size_t v = 0; v < NV; ++v) acc[v] = xsimd::fma(d, batch::load_unaligned(w + v * width), acc[v]);
+      }
+      for (std::size_t v = 0; v < NV; ++v) acc[v].store_unaligned(cur + v * width);
     }
-    for (std::size_t v = 0; v < NV; ++v) acc[v].store_unaligned(cur + v * width);
   }
+}
+
+/// Rows [r0, r0 + NV * width) of every sample's current, all input tiles.
+template <std::size_t NV, class Arch>
+inline void apply_changes_rows(const Matrix& weight, const DeltaSynapseState& st, Matrix& current,
+                               std::size_t r0) noexcept {
+  const std::size_t tiles = (static_cast<std::size_t>(weight.cols()) + inputs_per_tile - 1) / inputs_per_tile;
+  for (std::size_t c = 0; c < tiles; ++c)
+    apply_changes_tile<NV, Arch>(weight.data(), static_cast<std::size_t>(weight.outerStride()), st, tiles, c,
+                                 current.data(), static_cast<std::size_t>(current.outerStride()),
+                                 static_cast<std::size_t>(current.cols()), r0);
 }
 }  // namespace detail
 
 /// The event path over a whole batch: `current[:, j] += sum_k delta_k * W[:, index_k]`
-/// over sample j's recorded changes (ordered by input index, as `collect_changes` writes
-/// them). The weights are walked in tiles of 64 rows (8 AVX2 vectors) x 128 inputs, 32 KB,
-/// which stay in L1 while every sample of the batch adds its changes from that tile; each
-/// sample's 64 rows of current stay in registers meanwhile. Remaining rows go one vector
-/// at a time, then scalar. Allocation-free once `st.block_begin/block_end` have the batch
-/// size.
+/// over sample j's recorded changes (from `collect_changes`). The weights are walked in
+/// tiles of 64 rows (8 AVX2 vectors) x `inputs_per_tile` inputs, 32 KB, which stay in L1
+/// while every sample of the batch adds its changes from that tile; each sample's 64 rows
+/// of current stay in registers meanwhile, and in L2 from one input tile to the next.
+/// Remaining rows go one vector at a time, then scalar. Allocation-free; `noexcept`.
 template <class Arch = xsimd::default_arch>
-inline void apply_changes(const Matrix& weight, DeltaSynapseState& st, Matrix& current) noexcept {
+inline void apply_changes(const Matrix& weight, const DeltaSynapseState& st, Matrix& current) noexcept {
   constexpr std::size_t width = xsimd::batch<float, Arch>::size;
-  constexpr std::size_t rows_per_tile = 8 * width;
-  constexpr std::size_t inputs_per_tile = 128;
   const std::size_t out = static_cast<std::size_t>(weight.rows());
-  const std::size_t in = static_cast<std::size_t>(weight.cols());
-  const std::size_t ld = static_cast<std::size_t>(weight.outerStride());
-  const std::size_t ldc = static_cast<std::size_t>(current.outerStride());
-  const std::size_t samples = static_cast<std::size_t>(current.cols());
-  std::size_t* begin = st.block_begin.data();
-  std::size_t* end = st.block_end.data();
-  for (std::size_t j = 0; j < samples; ++j) end[j] = st.offsets[j];
-  for (std::size_t c0 = 0; c0 < in; c0 += inputs_per_tile) {
-    // Each sample's changes with input index in [c0, c0 + inputs_per_tile).
-    const auto c1 = static_cast<std::int32_t>(std::min(in, c0 + inputs_per_tile));
-    for (std::size_t j = 0; j < samples; ++j) {
-      begin[j] = end[j];
-      std::size_t k = begin[j];
-      while (k < st.offsets[j + 1] && st.index[k] < c1) ++k;
-      end[j] = k;
-    }
-    std::size_t r0 = 0;
-    for (; r0 + rows_per_tile <= out; r0 += rows_per_tile)
-      detail::apply_changes_tile<8, Arch>(weight.data(), ld, st, begin, end, current.data(), ldc, samples, r0);
-    for (; r0 + width <= out; r0 += width)
-      detail::apply_changes_tile<1, Arch>(weight.data(), ld, st, begin, end, current.data(), ldc, samples, r0);
-    if (r0 < out)
-      for (std::size_t j = 0; j < samples; ++j) {
-        float* cur = current.data() + j * ldc;
-        for (std::size_t k = begin[j]; k < end[j]; ++k) {
-          const float* w = weight.data() + static_cast<std::size_t>(st.index[k]) * ld;
-          for (std::size_t r = r0; r < out; ++r) cur[r] += st.delta[k] * w[r];
-        }
+  std::size_t r0 = 0;
+  for (; r0 + 8 * width <= out; r0 += 8 * width) detail::apply_changes_rows<8, Arch>(weight, st, current, r0);
+  for (; r0 + width <= out; r0 += width) detail::apply_changes_rows<1, Arch>(weight, st, current, r0);
+  if (r0 < out) {
+    const std::size_t ld = static_cast<std::size_t>(weight.outerStride());
+    for (Eigen::Index j = 0; j < current.cols(); ++j) {
+      float* cur = current.col(j).data();
+      for (std::size_t k = st.offsets[static_cast<std::size_t>(j)]; k < st.offsets[static_cast<std::size_t>(j) + 1]; ++k) {
+        const float* w = weight.data() + static_cast<std::size_t>(st.index[k]) * ld;
+        for (std::size_t r = r0; r < out; ++r) cur[r] += st.delta[k] * w[r];
       }
+    }
   }
 }
 
