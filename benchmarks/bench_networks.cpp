@@ -1,5 +1,6 @@
-// Network throughput: ANN inference, SNN inference at T = 1, 3, 8, 32 (batch 1000 and
-// batch 1), the whole 10k MNIST test set through `simulate`, and one training epoch.
+// Network throughput of Net1 and Net2: ANN inference, SNN inference at T = 1, 3, 8, 32
+// (batch 1000 and batch 1), the whole 10k MNIST test set through `simulate`, and one
+// training epoch (Net1, Net2, Net4).
 // items/s = images/s (wall time; every case uses all OpenMP threads).
 //
 //   build-bench/benchmarks/bench_networks                      # all, OMP_NUM_THREADS threads
@@ -35,6 +36,14 @@ template <>
 struct NetTraits<ds::nets::Net1> {
   static constexpr const char* name = "Net1";
   static constexpr const char* weights_env = "DUALSPIKE_WEIGHTS";
+  static constexpr float start_up_lr = 3e-3f;
+  static ds::Dataset load(ds::Split split) { return ds::load_mnist_split(ds::bench::mnist_dir(), split); }
+};
+
+template <>
+struct NetTraits<ds::nets::Net2> {
+  static constexpr const char* name = "Net2";
+  static constexpr const char* weights_env = "DUALSPIKE_NET2_WEIGHTS";
   static constexpr float start_up_lr = 3e-3f;
   static ds::Dataset load(ds::Split split) { return ds::load_mnist_split(ds::bench::mnist_dir(), split); }
 };
@@ -199,16 +208,21 @@ BENCHMARK_TEMPLATE(BM_SnnInference, ds::nets::Net1)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_Simulate, ds::nets::Net1)->ArgName("T")->Arg(3)->Arg(32)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_TrainEpoch, ds::nets::Net1)->Iterations(1)->UseRealTime()->Unit(benchmark::kSecond);
+// Net2 (conv 12c5 - pool - conv 64c5 - pool - 10, issue 4's second network): the same
+// inference cases. Weights: $DUALSPIKE_NET2_WEIGHTS (e.g. `paper_net --net net2`'s
+// ann.safetensors), else one epoch at start-up (~35 s on 2 cores).
+BENCHMARK_TEMPLATE(BM_AnnInference, ds::nets::Net2)->ArgName("batch")->Arg(1000)->Arg(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_SnnInference, ds::nets::Net2)
+    ->ArgNames({"T", "batch"})
+    ->ArgsProduct({{1, 3, 8, 32}, {1000, 1}})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_Simulate, ds::nets::Net2)->ArgName("T")->Arg(3)->Arg(32)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // Training throughput of the convolutional networks of Table 1 (issue 3): one epoch on the
 // 60k training images of their data set (MNIST for Net2, Fashion-MNIST for Net4), batch 128,
 // Adam 1e-3, from a fresh initialization; no weights or test set needed.
 namespace {
-template <>
-struct NetTraits<ds::nets::Net2> {
-  static constexpr const char* name = "Net2";
-  static ds::Dataset load(ds::Split split) { return ds::load_mnist_split(ds::bench::mnist_dir(), split); }
-};
 template <>
 struct NetTraits<ds::nets::Net4> {
   static constexpr const char* name = "Net4";

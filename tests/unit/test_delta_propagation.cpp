@@ -148,3 +148,37 @@ TEST_CASE("event_break_even: high for a GEMV (batch 1), low for large batches") 
   CHECK(ds::event_break_even(1000) == 0.4);  // clamped
   CHECK(ds::event_break_even(0) == doctest::Approx(0.9));
 }
+
+TEST_CASE("count_changes counts differing entries; choose_event_path lists them only for the event path") {
+  ds::Rng rng(35);
+  for (Eigen::Index rows : {1, 7, 8, 9, 300}) {
+    const ds::Matrix prev = gradcheck::random_matrix(rows, 3, rng);
+    ds::Matrix x = prev;
+    std::size_t expected = 0;
+    for (Eigen::Index i = 0; i < x.size(); i += 3) {
+      x.data()[i] += 1.0f;
+      ++expected;
+    }
+    INFO("rows = " << rows);
+    CHECK(ds::count_changes(x, prev) == expected);
+    CHECK(ds::count_changes(prev, prev) == 0);
+  }
+  // 1/3 of the inputs change: above a threshold of 0.2 -> GEMM path, below 0.5 -> events.
+  ds::DeltaSynapseState st;
+  st.previous_input = ds::Matrix::Zero(30, 2);
+  ds::Matrix x = ds::Matrix::Zero(30, 2);
+  for (Eigen::Index i = 0; i < x.size(); i += 3) x.data()[i] = 1.0f;
+  CHECK_FALSE(ds::choose_event_path(x, st, 0.2));
+  CHECK(st.previous_input == x);
+  CHECK(st.last_density == doctest::Approx(1.0 / 3.0));
+  x = -x;
+  CHECK(ds::choose_event_path(x, st, 0.5));
+  CHECK(st.offsets.back() == 20);  // the 20 changed entries are listed
+  CHECK(st.delta[0] == -2.0f);
+  CHECK(st.previous_input == x);
+}
+
+TEST_CASE("conv_event_break_even: Net2's second convolution") {
+  // 0.3 * macs / (inputs * K*K*OC) = 0.3 * 1228800 / (1728 * 1600).
+  CHECK(ds::conv_event_break_even<ds::Conv2dLayer<ds::Shape<12, 12, 12>, 64, 5>>() == doctest::Approx(0.1333).epsilon(1e-3));
+}

@@ -42,6 +42,7 @@ struct DeltaSynapseState {
   /// [tile_offsets[j*(tiles+1) + c], tile_offsets[j*(tiles+1) + c + 1]).
   std::vector<std::size_t> tile_offsets;
   bool primed = false;            ///< false until the first (dense) step of a run
+  double last_density = 1.0;      ///< fraction of inputs that changed at the previous step
   /// Steps that used the event path / the dense path since `reset` (for benchmarks).
   std::uint64_t event_steps = 0, dense_steps = 0;
 
@@ -53,12 +54,36 @@ struct DeltaSynapseState {
     previous_input.setZero(in_features, batch);
     current = bias.replicate(1, batch);
     primed = true;
+    last_density = 1.0;
   }
 };
 
 /// Inputs per weight tile of the event path: a tile of 64 rows (8 AVX2 vectors) x 128
 /// inputs is 32 KB and stays in L1 while every sample of the batch adds its changes.
 inline constexpr std::size_t inputs_per_tile = 128;
+
+/// The number of entries in which `input` and `previous` (same shape) differ: a vector
+/// compare per block, nothing recorded. Used to choose the path before listing changes.
+template <class Arch = xsimd::default_arch>
+[[nodiscard]] inline std::size_t count_changes(const Matrix& input, const Matrix& previous) noexcept {
+  using batch = xsimd::batch<float, Arch>;
+  constexpr std::size_t width = batch::size;
+  const std::size_t n = static_cast<std::size_t>(input.size());
+  const float* x = input.data();
+  const float* p = previous.data();
+  const batch one(1.0f), zero(0.0f);
+  std::size_t count = 0, i = 0;
+  while (i + width <= n) {
+    // Lane counts stay exact in float below 2^24; flush every 2^16 vectors.
+    const std::size_t chunk_end = std::min(n - n % width, i + (std::size_t{1} << 16) * width);
+    batch acc(0.0f);
+    for (; i < chunk_end; i += width)
+      acc += xsimd::select(batch::load_unaligned(x + i) != batch::load_unaligned(p + i), one, zero);
+    count += static_cast<std::size_t>(xsimd::hadd(acc));
+  }
+  for (; i < n; ++i) count += x[i] != p[i] ? 1 : 0;
+  return count;
+}
 
 /// Compares `input` with `state.previous_input`, records the changes of every sample into
 /// the state's change lists (ordered by input index, with the offsets of each input tile),
@@ -185,6 +210,23 @@ inline void apply_changes(const Matrix& weight, const DeltaSynapseState& st, Mat
   }
 }
 
+/// Chooses the path of one `Propagation::automatic` step: true for the event path, with
+/// the changes listed; false for the GEMM path. Either way `previous_input` becomes `input`.
+/// After a step with few changes the changes are listed at once (their count decides);
+/// after a dense step they are first counted, which is cheaper than listing them in vain.
+inline bool choose_event_path(const Matrix& input, DeltaSynapseState& state, double threshold) {
+  const auto size = static_cast<double>(input.size());
+  if (state.last_density >= 0.5 * threshold) {
+    state.last_density = static_cast<double>(count_changes(input, state.previous_input)) / size;
+    if (state.last_density >= threshold) {
+      state.previous_input = input;
+      return false;
+    }
+  }
+  state.last_density = static_cast<double>(collect_changes(input, state)) / size;
+  return state.last_density < threshold;
+}
+
 /// The fraction of changed inputs below which the event path beats the GEMM path for a
 /// batch of `batch` samples on one thread. A GEMV (batch 1) is memory-bound and reads
 /// every weight, so events win almost always; a large GEMM reuses each weight across the
@@ -219,10 +261,10 @@ inline const Matrix& propagate_dense(const Matrix& weight, const Vector& bias, c
     state.primed = true;
     return state.current;
   }
-  const std::size_t changes = collect_changes(input, state);
-  const double density = static_cast<double>(changes) / static_cast<double>(input.size());
-  const double threshold = event_threshold < 0.0 ? event_break_even(input.cols()) : event_threshold;
-  if (mode == Propagation::automatic && density >= threshold) {
+  if (mode == Propagation::event) {
+    collect_changes(input, state);
+  } else if (!choose_event_path(input, state,
+                                event_threshold < 0.0 ? event_break_even(input.cols()) : event_threshold)) {
     dense();
     return state.current;
   }

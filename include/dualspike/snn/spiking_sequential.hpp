@@ -13,6 +13,8 @@
 ///  - dense synapses after the first neuron layer keep their current and propagate only
 ///    the input changes x(t) - x(t-1) when few inputs changed (delta_propagation.hpp),
 ///    starting from x(0) = 0, so step 1 costs only the neurons that spike at once;
+///    Conv2d synapses likewise scatter the input changes into their output map
+///    (conv_delta_propagation.hpp);
 ///    `set_propagation` selects the path (all give the same result up to float rounding).
 #include <array>
 #include <string>
@@ -25,6 +27,7 @@
 #include "../core/shape.hpp"
 #include "../network/layer.hpp"
 #include "../network/tuple_utils.hpp"
+#include "conv_delta_propagation.hpp"
 #include "delta_propagation.hpp"
 
 namespace dualspike {
@@ -51,6 +54,21 @@ template <class L>
   requires(!NeuronLayer<L> && DenseSynapse<L>)
 struct layer_state<L> {
   using type = DeltaSynapseState;
+};
+/// A Conv2d synapse: its current is kept between steps and updated by scattering the
+/// input changes (conv_delta_propagation.hpp).
+template <class L>
+concept ConvSynapse = requires(const L& l) {
+  L::kernel_size;
+  L::out_channels;
+  L::positions;
+  { l.weight } -> std::convertible_to<const Matrix&>;
+  { l.bias } -> std::convertible_to<const Vector&>;
+};
+template <class L>
+  requires(!NeuronLayer<L> && !DenseSynapse<L> && ConvSynapse<L>)
+struct layer_state<L> {
+  using type = ConvDeltaState;
 };
 
 template <class... Layers>
@@ -128,6 +146,9 @@ class SpikingSequential {
                     std::is_same_v<typename detail::layer_state<layer_type<i>>::type, DeltaSynapseState>)
         std::get<i>(s.layer_states).prime_from_zero(get<i>().bias, static_cast<Eigen::Index>(layer_type<i>::in_features),
                                                     s.batch);
+      if constexpr (i.value >= first_neuron &&
+                    std::is_same_v<typename detail::layer_state<layer_type<i>>::type, ConvDeltaState>)
+        std::get<i>(s.layer_states).prime_from_zero(get<i>(), s.batch);
     });
     s.readout.setZero(static_cast<Eigen::Index>(output_shape::size), s.batch);
   }
@@ -151,6 +172,8 @@ class SpikingSequential {
           const auto& layer = get<i>();
           in = &propagate_dense(layer.weight, layer.bias, *in, std::get<i>(s.layer_states), propagation_,
                                 event_threshold_);
+        } else if constexpr (detail::ConvSynapse<layer_type<i>>) {
+          in = &propagate_conv(get<i>(), *in, std::get<i>(s.layer_states), propagation_, event_threshold_);
         } else {
           get<i>().forward(*in, out);
           in = &out;
@@ -204,10 +227,11 @@ class SpikingSequential {
 
   [[nodiscard]] const layers_type& layers() const noexcept { return layers_; }
 
-  /// Selects how dense synapses propagate (default: automatic, events below a fraction
-  /// `event_threshold` of changed inputs per layer and step; the default -1 means the
-  /// measured break-even for the batch each thread runs, `event_break_even`). Set before
-  /// sharing the network between threads.
+  /// Selects how dense and Conv2d synapses propagate (default: automatic, events below a
+  /// fraction `event_threshold` of changed inputs per layer and step; the default -1 means
+  /// the measured break-even: `event_break_even` of the batch each thread runs for dense
+  /// synapses, `conv_event_break_even` for convolutions). Set before sharing the network
+  /// between threads.
   /// \throws ConfigError unless event_threshold is -1 or in [0, 1].
   void set_propagation(Propagation mode, double event_threshold = default_event_threshold) {
     if (!(event_threshold == -1.0 || (event_threshold >= 0.0 && event_threshold <= 1.0)))
@@ -218,7 +242,8 @@ class SpikingSequential {
   }
   [[nodiscard]] Propagation propagation() const noexcept { return propagation_; }
   [[nodiscard]] double event_threshold() const noexcept { return event_threshold_; }
-  /// -1: the batch-dependent break-even `event_break_even` (delta_propagation.hpp).
+  /// -1: the measured break-even of each synapse kind (delta_propagation.hpp,
+  /// conv_delta_propagation.hpp).
   static constexpr double default_event_threshold = -1.0;
 
  private:
