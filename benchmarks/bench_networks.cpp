@@ -12,6 +12,7 @@
 // (default 60000, ~10 s on 2 cores; Adam, constant lr 3e-3 = the main job's learning rate,
 // which gives the saturated stReLU units of a trained net). Only the cases that need
 // weights trigger this. Data: $DUALSPIKE_DATA_DIR (default <source>/data/mnist).
+// $DUALSPIKE_PROPAGATION = dense | event | automatic (default) forces the SNN's synaptic path.
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -87,6 +88,11 @@ struct Context {
     }
     std::fprintf(stderr, "[%s] ANN test accuracy %.2f%%\n", T::name, 100.0 * ds::evaluate(ann, test_set).accuracy);
     snn = ds::to_snn(ann);
+    // $DUALSPIKE_PROPAGATION = dense | event | automatic (default) forces the SNN's path.
+    const std::string propagation = ds::bench::env_or("DUALSPIKE_PROPAGATION", "automatic");
+    if (propagation == "dense") snn.set_propagation(ds::Propagation::dense);
+    else if (propagation == "event") snn.set_propagation(ds::Propagation::event);
+    else if (propagation != "automatic") throw ds::ConfigError("DUALSPIKE_PROPAGATION = '" + propagation + "', expected dense, event or automatic");
     for (std::size_t first = 0; first < test_set.size(); first += 1000)
       batches_1000.push_back(test_set.images.middleCols(static_cast<Eigen::Index>(first),
                                                         static_cast<Eigen::Index>(std::min<std::size_t>(1000, test_set.size() - first))));
