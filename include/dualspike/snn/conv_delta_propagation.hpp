@@ -34,7 +34,9 @@ struct ConvDeltaState {
     constexpr auto oc = static_cast<Eigen::Index>(Conv::out_channels);
     constexpr auto positions = static_cast<Eigen::Index>(Conv::positions);
     events.previous_input.setZero(static_cast<Eigen::Index>(Conv::input_shape::size), batch);
-    events.current = conv.bias.replicate(positions, batch);
+    events.current.resize(oc * positions, batch);
+    for (Eigen::Index j = 0; j < batch; ++j)
+      Eigen::Map<Matrix>(events.current.col(j).data(), oc, positions).colwise() = conv.bias;
     events.primed = true;
     events.last_density = 1.0;
     weight_by_tap = conv.weight.transpose();

@@ -52,7 +52,8 @@ struct DeltaSynapseState {
   /// its non-zero inputs (with V(0) = 0, few neurons spike at step 1).
   void prime_from_zero(const Vector& bias, Eigen::Index in_features, Eigen::Index batch) {
     previous_input.setZero(in_features, batch);
-    current = bias.replicate(1, batch);
+    current.resize(bias.size(), batch);
+    for (Eigen::Index j = 0; j < batch; ++j) current.col(j) = bias;  // (replicate() divides per element)
     primed = true;
     last_density = 1.0;
   }
