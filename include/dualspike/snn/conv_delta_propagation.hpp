@@ -93,14 +93,15 @@ void scatter_changes(ConvDeltaState& st) noexcept {
 
 /// The fraction of changed inputs below which the scatter beats im2col + GEMM for the
 /// convolution `Conv`. A change of input (c, y, x) costs up to K*K*OC multiply-adds, the
-/// GEMM `macs()`; the scatter's axpys over OC floats, with the transposes around them, ran
-/// at ~0.3 of the GEMM's speed per multiply-add on Net2's second convolution
-/// (12 x 12 x 12 -> 64 x 8 x 8, K = 5, where this gives 0.13; docs/benchmarks.md).
+/// GEMM `macs()`; per multiply-add the scatter (with the transposes around it) ran at
+/// ~0.6 of the GEMM's speed on Net2's second convolution (12 x 12 x 12 -> 64 x 8 x 8,
+/// K = 5, where this gives 0.27): over T = 32 steps with 30-50% of its inputs changing,
+/// forced events took 1.11x the time of forced GEMMs on one thread (docs/benchmarks.md).
 template <class Conv>
 [[nodiscard]] constexpr double conv_event_break_even() noexcept {
   constexpr double per_change = static_cast<double>(Conv::kernel_size * Conv::kernel_size * Conv::out_channels) /
                                 static_cast<double>(Conv::stride * Conv::stride);
-  const double t = 0.3 * static_cast<double>(Conv::macs()) /
+  const double t = 0.6 * static_cast<double>(Conv::macs()) /
                    (per_change * static_cast<double>(Conv::input_shape::size));
   return t < 0.05 ? 0.05 : (t > 0.9 ? 0.9 : t);
 }
