@@ -43,10 +43,8 @@ struct DeltaSynapseState {
   std::vector<std::size_t> tile_offsets;
   bool primed = false;            ///< false until the first (dense) step of a run
   double last_density = 1.0;      ///< fraction of inputs that changed at the previous step
-  /// Steps that used the event path / the dense path since `reset` (for benchmarks).
+  /// Steps that used the event path / the dense path since the state was created (for benchmarks and tests).
   std::uint64_t event_steps = 0, dense_steps = 0;
-
-  void reset() noexcept { primed = false; }
 
   /// Starts a run from x(0) = 0, whose current is the bias: the first step then costs only
   /// its non-zero inputs (with V(0) = 0, few neurons spike at step 1).
