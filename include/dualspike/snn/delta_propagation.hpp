@@ -189,13 +189,19 @@ inline void apply_changes_rows(const Matrix& weight, const DeltaSynapseState& st
 /// tiles of 64 rows (8 AVX2 vectors) x `inputs_per_tile` inputs, 32 KB, which stay in L1
 /// while every sample of the batch adds its changes from that tile; each sample's 64 rows
 /// of current stay in registers meanwhile, and in L2 from one input tile to the next.
-/// Remaining rows go one vector at a time, then scalar. Allocation-free; `noexcept`.
+/// Remaining rows go one vector at a time, then scalar. Allocation-free; `noexcept`; row
+/// tiles run on OpenMP threads for batches of 64 and more outside a parallel region.
 template <class Arch = xsimd::default_arch>
 inline void apply_changes(const Matrix& weight, const DeltaSynapseState& st, Matrix& current) noexcept {
   constexpr std::size_t width = xsimd::batch<float, Arch>::size;
   const std::size_t out = static_cast<std::size_t>(weight.rows());
-  std::size_t r0 = 0;
-  for (; r0 + 8 * width <= out; r0 += 8 * width) detail::apply_changes_rows<8, Arch>(weight, st, current, r0);
+  // Row tiles write disjoint rows: OpenMP threads share them when `step` runs a large batch
+  // itself (inside `simulate`'s per-thread tiles this nested region runs on one thread).
+  const auto row_tiles = static_cast<std::ptrdiff_t>(out / (8 * width));
+#pragma omp parallel for schedule(static) if (current.cols() >= 64 && row_tiles > 1)
+  for (std::ptrdiff_t t = 0; t < row_tiles; ++t)
+    detail::apply_changes_rows<8, Arch>(weight, st, current, static_cast<std::size_t>(t) * 8 * width);
+  std::size_t r0 = static_cast<std::size_t>(row_tiles) * 8 * width;
   for (; r0 + width <= out; r0 += width) detail::apply_changes_rows<1, Arch>(weight, st, current, r0);
   if (r0 < out) {
     const std::size_t ld = static_cast<std::size_t>(weight.outerStride());
