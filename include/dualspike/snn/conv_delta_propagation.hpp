@@ -58,6 +58,14 @@ inline void axpy(float a, const float* x, float* y, std::size_t n) noexcept {
   for (std::size_t i = vec_end; i < n; ++i) y[i] += a * x[i];
 }
 
+/// Column j of `to` (resized to `from`'s shape) is column j of `from`, read as a
+/// `rows x cols` column-major matrix, transposed: CHW <-> position-major for one sample each.
+inline void transpose_columns(const Matrix& from, Eigen::Index rows, Eigen::Index cols, Matrix& to) {
+  to.resize(from.rows(), from.cols());
+  for (Eigen::Index j = 0; j < from.cols(); ++j)
+    Eigen::Map<Matrix>(to.col(j).data(), cols, rows) = Eigen::Map<const Matrix>(from.col(j).data(), rows, cols).transpose();
+}
+
 /// Scatters every recorded change of `st.events` into the position-major current:
 /// input (c, y, x) reaches output (oy, ox) through tap (ky, kx) when
 /// y + Pad - ky = oy * Stride (likewise x), 0 <= oy < OH.
@@ -117,37 +125,32 @@ const Matrix& propagate_conv(const Conv& conv, const Matrix& input, ConvDeltaSta
   constexpr auto oc = static_cast<Eigen::Index>(Conv::out_channels);
   constexpr auto positions = static_cast<Eigen::Index>(Conv::positions);
   DeltaSynapseState& ev = st.events;
-  if (mode == Propagation::dense || !ev.primed || ev.previous_input.cols() != input.cols()) {
-    conv.forward(input, st.output);
-    ++ev.dense_steps;
-    if (mode != Propagation::dense) {
-      ev.previous_input = input;
-      if (st.weight_by_tap.size() == 0) st.weight_by_tap = conv.weight.transpose();
-      ev.primed = true;
-      st.position_major_valid = false;
-    }
-    return st.output;
-  }
-  if (mode == Propagation::event) {
-    collect_changes(input, ev);  // also records x(t) as x(t-1)
-  } else if (!choose_event_path(input, ev, event_threshold < 0.0 ? conv_event_break_even<Conv>() : event_threshold)) {
+  // The im2col + GEMM step: a fresh CHW output, the position-major current now stale.
+  const auto gemm = [&]() -> const Matrix& {
     conv.forward(input, st.output);
     ++ev.dense_steps;
     st.position_major_valid = false;
     return st.output;
+  };
+  if (mode == Propagation::dense || !ev.primed || ev.previous_input.cols() != input.cols()) {
+    if (mode != Propagation::dense) {
+      ev.previous_input = input;
+      if (st.weight_by_tap.size() == 0) st.weight_by_tap = conv.weight.transpose();
+      ev.primed = true;
+    }
+    return gemm();
+  }
+  if (mode == Propagation::event) {
+    collect_changes(input, ev);  // also records x(t) as x(t-1)
+  } else if (!choose_event_path(input, ev, event_threshold < 0.0 ? conv_event_break_even<Conv>() : event_threshold)) {
+    return gemm();
   }
   if (!st.position_major_valid) {  // I(t-1) came from the GEMM: bring it into position-major order
-    ev.current.resize(oc * positions, input.cols());
-    for (Eigen::Index j = 0; j < input.cols(); ++j)
-      Eigen::Map<Matrix>(ev.current.col(j).data(), oc, positions) =
-          Eigen::Map<const Matrix>(st.output.col(j).data(), positions, oc).transpose();
+    detail::transpose_columns(st.output, positions, oc, ev.current);
     st.position_major_valid = true;
   }
   detail::scatter_changes<Conv>(st);
-  st.output.resize(oc * positions, input.cols());
-  for (Eigen::Index j = 0; j < input.cols(); ++j)
-    Eigen::Map<Matrix>(st.output.col(j).data(), positions, oc) =
-        Eigen::Map<const Matrix>(ev.current.col(j).data(), oc, positions).transpose();
+  detail::transpose_columns(ev.current, oc, positions, st.output);
   ++ev.event_steps;
   return st.output;
 }
