@@ -130,7 +130,8 @@ void BM_AnnInference(benchmark::State& state) {
   state.counters["threads"] = ds::bench::max_threads();
 }
 
-// SNN inference: begin + T steps + argmax of the readout, on batches of the test set.
+// SNN inference: begin + run(T) (time blocks for batches below 64) + argmax of the readout,
+// on batches of the test set.
 // Args: T, batch.
 template <class Net>
 void BM_SnnInference(benchmark::State& state) {
@@ -144,7 +145,7 @@ void BM_SnnInference(benchmark::State& state) {
   std::int64_t images = 0;
   for (auto _ : state) {
     ctx.snn.begin(batches[k], st);
-    for (std::size_t t = 0; t < T; ++t) ctx.snn.step(st);
+    ctx.snn.run(st, T);
     predicted.resize(static_cast<std::size_t>(batches[k].cols()));
     ds::argmax_columns(st.readout, predicted);
     benchmark::DoNotOptimize(predicted.data());

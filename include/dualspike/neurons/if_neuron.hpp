@@ -42,6 +42,20 @@ class DualThresholdIF {
             v_threshold_);
   }
 
+  /// `steps` time steps at once (time-blocked evaluation, `SpikingSequential::run`):
+  /// `current` holds step t's current of the `v.cols()` samples in columns
+  /// [t * batch, (t + 1) * batch), or only `batch` columns for a current that is the same at
+  /// every step (the constant input current); `out` (`S::size x (steps * batch)`) receives
+  /// `Vth * spike` of every step in the same layout. `out` must not be `current`.
+  void steps(const Matrix& current, state_type& v, Matrix& out, Eigen::Index steps) const {
+    const auto n = static_cast<std::size_t>(v.size());
+    out.resize(v.rows(), v.cols() * steps);
+    const bool constant = current.cols() == v.cols();
+    for (Eigen::Index t = 0; t < steps; ++t)
+      if_step(v.data(), current.data() + (constant ? 0 : static_cast<std::size_t>(t) * n),
+              out.data() + static_cast<std::size_t>(t) * n, n, v_threshold_, v_threshold_);
+  }
+
  private:
   float v_threshold_;
 };

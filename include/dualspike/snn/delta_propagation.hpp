@@ -35,6 +35,9 @@ enum class Propagation {
 struct DeltaSynapseState {
   Matrix current;                 ///< I(t), `out x batch`
   Matrix previous_input;          ///< x(t-1), `in x batch`
+  /// Time blocks (`propagate_dense_steps`): x(t-1) and I(t) of every step of the block,
+  /// `in x (steps * batch)` and `out x (steps * batch)`.
+  Matrix block_previous, block_current;
   std::vector<std::int32_t> index;  ///< changed input indices, all samples back to back
   std::vector<float> delta;         ///< x(t) - x(t-1) at those indices
   std::vector<std::size_t> offsets; ///< sample j's changes are [offsets[j], offsets[j+1])
@@ -84,12 +87,12 @@ template <class Arch = xsimd::default_arch>
   return count;
 }
 
-/// Compares `input` with `state.previous_input`, records the changes of every sample into
+/// Compares `input` with `previous` (same shape), records the changes of every column into
 /// the state's change lists (ordered by input index, with the offsets of each input tile),
-/// and copies `input` into `previous_input`. Blocks of one vector without any change cost
-/// one compare. \returns the total number of changed entries.
+/// and copies `input` into `previous`. Blocks of one vector without any change cost one
+/// compare. \returns the total number of changed entries.
 template <class Arch = xsimd::default_arch>
-inline std::size_t collect_changes(const Matrix& input, DeltaSynapseState& state) {
+inline std::size_t collect_changes(const Matrix& input, Matrix& previous, DeltaSynapseState& state) {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::size_t width = batch::size;
   static_assert(inputs_per_tile % width == 0);
@@ -114,7 +117,7 @@ inline std::size_t collect_changes(const Matrix& input, DeltaSynapseState& state
     state.offsets[j] = count;
     std::size_t* tile_offsets = state.tile_offsets.data() + j * (tiles + 1);
     const float* x = input.data() + j * static_cast<std::size_t>(input.outerStride());
-    float* prev = state.previous_input.data() + j * static_cast<std::size_t>(state.previous_input.outerStride());
+    float* prev = previous.data() + j * static_cast<std::size_t>(previous.outerStride());
     std::size_t i0 = 0;
     for (; i0 + width <= rows; i0 += width) {
       if (i0 % inputs_per_tile == 0) tile_offsets[i0 / inputs_per_tile] = count;
@@ -128,6 +131,12 @@ inline std::size_t collect_changes(const Matrix& input, DeltaSynapseState& state
   }
   state.offsets[cols] = count;
   return count;
+}
+
+/// `collect_changes` against the previous step's input, `state.previous_input`.
+template <class Arch = xsimd::default_arch>
+inline std::size_t collect_changes(const Matrix& input, DeltaSynapseState& state) {
+  return collect_changes<Arch>(input, state.previous_input, state);
 }
 
 namespace detail {
@@ -277,6 +286,49 @@ inline const Matrix& propagate_dense(const Matrix& weight, const Vector& bias, c
   apply_changes(weight, state, state.current);
   ++state.event_steps;
   return state.current;
+}
+
+/// A block of `steps` time steps of a dense synapse at once (time-blocked evaluation,
+/// `SpikingSequential::run`): `input` is `in x (steps * batch)`, holding step t's inputs
+/// in columns [t * batch, (t + 1) * batch); \returns the currents I(t) in the same layout
+/// (`out x (steps * batch)`, `state.block_current`). The changes of all steps are applied
+/// as one batch of `steps * batch` columns, so each weight tile is read once per block
+/// rather than once per step, and then summed over the steps:
+///     I(t) = I(t-1) + W (x(t) - x(t-1)),   x(t0) and I(t0) from the state.
+/// Equal to `steps` calls of `propagate_dense` up to float rounding. The path is chosen
+/// for the whole block as in `propagate_dense` (break-even of `steps * batch` columns).
+/// \pre `input.cols()` is a multiple of `batch`, the state was primed for `batch` samples.
+inline const Matrix& propagate_dense_steps(const Matrix& weight, const Vector& bias, const Matrix& input,
+                                           Eigen::Index batch, DeltaSynapseState& state, Propagation mode,
+                                           double event_threshold) {
+  const Eigen::Index cols = input.cols();
+  const Eigen::Index steps = cols / batch;
+  Matrix& out = state.block_current;
+  // x(t-1) of every column: the state's input, then the block shifted by one step.
+  state.block_previous.resize(input.rows(), cols);
+  state.block_previous.leftCols(batch) = state.previous_input;
+  state.block_previous.rightCols(cols - batch) = input.leftCols(cols - batch);
+  bool events = state.primed && state.previous_input.cols() == batch && mode != Propagation::dense;
+  if (events && mode == Propagation::automatic) {
+    const double threshold = event_threshold < 0.0 ? event_break_even(cols) : event_threshold;
+    events = static_cast<double>(count_changes(input, state.block_previous)) < threshold * static_cast<double>(input.size());
+  }
+  if (events) {
+    collect_changes(input, state.block_previous, state);
+    out.setZero(weight.rows(), cols);
+    apply_changes(weight, state, out);
+    out.leftCols(batch) += state.current;
+    for (Eigen::Index t = 1; t < steps; ++t) out.middleCols(t * batch, batch) += out.middleCols((t - 1) * batch, batch);
+    state.event_steps += static_cast<std::uint64_t>(steps);
+  } else {
+    out.noalias() = weight * input;
+    out.colwise() += bias;
+    state.dense_steps += static_cast<std::uint64_t>(steps);
+  }
+  state.previous_input = input.rightCols(batch);
+  state.current = out.rightCols(batch);
+  state.primed = true;
+  return out;
 }
 
 }  // namespace dualspike

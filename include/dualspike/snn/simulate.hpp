@@ -113,16 +113,16 @@ template <class Snn>
       if (lo == hi) continue;
       snn.begin(data.images.middleCols(static_cast<Eigen::Index>(lo), static_cast<Eigen::Index>(hi - lo)), state);
       predicted.resize(hi - lo);
-      for (std::size_t t = 0; t < T; ++t) {
-        snn.step(state);
-        argmax_columns(state.readout, predicted);
+      snn.run(state, T, [&](std::size_t step, const typename Snn::State& st) {
+        const std::size_t t = step - 1;
+        argmax_columns(st.readout, predicted);
         for (std::size_t j = 0; j < hi - lo; ++j) {
           my_correct[t] += predicted[j] == data.labels[lo + j];
           if (with_reference) my_agree[t] += predicted[j] == options.reference_predictions[lo + j];
         }
-        for (std::size_t s : state.spikes) my_spikes[t] += s;
-        my_sops[t] += snn.sops(state);
-      }
+        for (std::size_t s : st.spikes) my_spikes[t] += s;
+        my_sops[t] += snn.sops(st);
+      });
     }
 #pragma omp critical(dualspike_simulate_merge)
     for (std::size_t t = 0; t < T; ++t) {

@@ -15,13 +15,17 @@
 ///    starting from x(0) = 0, so step 1 costs only the neurons that spike at once;
 ///    Conv2d synapses likewise scatter the input changes into their output map
 ///    (conv_delta_propagation.hpp);
-///    `set_propagation` selects the path (all give the same result up to float rounding).
+///    `set_propagation` selects the path (all give the same result up to float rounding);
+///  - `run` advances several steps at once: for small batches it evaluates the network
+///    layer by layer over blocks of time steps, so each weight is read once per block
+///    (batch-1 streaming is bound by reading the weights).
 #include <array>
 #include <string>
 #include <cstddef>
 #include <tuple>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "../core/errors.hpp"
 #include "../core/shape.hpp"
@@ -71,6 +75,14 @@ struct layer_state<L> {
   using type = ConvDeltaState;
 };
 
+/// Layers that `SpikingSequential::run` can evaluate over a block of time steps: neuron
+/// layers with `steps`, and dense synapses.
+template <class L>
+concept TimeBlockLayer = DenseSynapse<L> || (NeuronLayer<L> && requires(const L& l, const Matrix& m, Matrix& v,
+                                                                         Matrix& out, Eigen::Index n) {
+                                               l.steps(m, v, out, n);
+                                             });
+
 template <class... Layers>
 constexpr std::size_t first_neuron_index() {
   constexpr std::array<bool, sizeof...(Layers)> is_neuron{NeuronLayer<Layers>...};
@@ -104,6 +116,9 @@ class SpikingSequential {
     /// Non-zero spikes emitted by each layer at the latest step (0 for synaptic layers).
     std::array<std::size_t, num_layers> spikes{};
     Eigen::Index batch = 0;
+    /// Time blocks (`run`): neuron outputs of every step of the block, and their spike counts.
+    std::array<Matrix, 2> block_buffers;
+    std::vector<std::array<std::size_t, num_layers>> block_spikes;
   };
 
   SpikingSequential() = default;
@@ -184,6 +199,55 @@ class SpikingSequential {
     }
   }
 
+  /// Largest time block `run` uses for a batch of `batch` samples: 64 / batch steps (a
+  /// block of `steps * batch` columns reuses each weight tile like a batch of 64), 1 for
+  /// batches of 64 and more, where `run` is `step` repeated.
+  [[nodiscard]] static constexpr std::size_t max_time_block(Eigen::Index batch) noexcept {
+    return batch >= 64 ? 1 : static_cast<std::size_t>(64 / std::max<Eigen::Index>(batch, 1));
+  }
+
+  /// Advances `steps` time steps (the same as `steps` calls of `step`, up to float
+  /// rounding) and calls `on_step(t, state)` after each, t = 1..steps counted from this
+  /// call, with that step's readout U and spike counts in `state`. Call after `begin`.
+  ///
+  /// For batches below 64 and networks of dense synapses and neuron layers after the
+  /// first neuron layer, the steps are evaluated in blocks (up to `max_time_block(batch)`
+  /// steps, all blocks about equally long): each layer runs every step of the block before
+  /// the next layer starts, and a dense synapse applies the input changes of all the
+  /// block's steps in one pass over its weights (`propagate_dense_steps`). Streaming one
+  /// image at T = 3 then reads each weight once rather than once per step. Memory grows
+  /// with the block (`steps * batch` columns per layer), never beyond 64 columns.
+  template <class OnStep>
+  void run(State& s, std::size_t steps, OnStep&& on_step) const {
+    constexpr bool blockable = first_neuron < num_layers && []<std::size_t... I>(std::index_sequence<I...>) {
+      return ((I < first_neuron || detail::TimeBlockLayer<layer_type<I>>) && ...);
+    }(std::make_index_sequence<num_layers>{});
+    const std::size_t max_block = blockable ? max_time_block(s.batch) : 1;
+    std::size_t done = 0;
+    if (max_block > 1) {
+      const std::size_t blocks = (steps + max_block - 1) / max_block;
+      for (std::size_t b = 0; b < blocks; ++b) {
+        // Blocks of about equal length, so the block buffers keep their size.
+        const std::size_t n = steps * (b + 1) / blocks - steps * b / blocks;
+        if constexpr (blockable) step_block(s, static_cast<Eigen::Index>(n));
+        for (std::size_t t = 0; t < n; ++t) {
+          s.readout += s.block_buffers[0].middleCols(static_cast<Eigen::Index>(t) * s.batch, s.batch);
+          s.spikes = s.block_spikes[t];
+          on_step(++done, static_cast<const State&>(s));
+        }
+      }
+    } else {
+      for (; done < steps;) {
+        step(s);
+        on_step(++done, static_cast<const State&>(s));
+      }
+    }
+  }
+  /// `run` without a per-step callback: the readout after the last step is in `s.readout`.
+  void run(State& s, std::size_t steps) const {
+    run(s, steps, [](std::size_t, const State&) {});
+  }
+
   /// Synapses reached by one spike of neuron layer `I`: the product of the (mean)
   /// fan-outs of the synaptic layers between it and the next neuron layer (or the
   /// readout), e.g. AvgPool2d (1) then Conv2d (OC*K*K in the interior).
@@ -247,6 +311,33 @@ class SpikingSequential {
   static constexpr double default_event_threshold = -1.0;
 
  private:
+  /// One time block of `n` steps (see `run`); leaves the last layer's output of every step
+  /// of the block in `s.block_buffers[0]` (`output_shape::size x (n * batch)`) and the
+  /// spike counts in `s.block_spikes`.
+  void step_block(State& s, Eigen::Index n) const {
+    s.block_spikes.resize(static_cast<std::size_t>(n));
+    const Matrix* in = &s.input_current;
+    std::size_t cur = 1;
+    detail::for_each_index<num_layers - first_neuron>([&](auto k) {
+      constexpr std::size_t i = first_neuron + k.value;
+      if constexpr (NeuronLayer<layer_type<i>>) {
+        Matrix& out = s.block_buffers[cur];
+        get<i>().steps(*in, std::get<i>(s.layer_states), out, n);
+        for (Eigen::Index t = 0; t < n; ++t)
+          s.block_spikes[static_cast<std::size_t>(t)][i] =
+              static_cast<std::size_t>((out.middleCols(t * s.batch, s.batch).array() != 0.0f).count());
+        in = &out;
+        cur = 1 - cur;
+      } else {
+        const auto& layer = get<i>();
+        in = &propagate_dense_steps(layer.weight, layer.bias, *in, s.batch, std::get<i>(s.layer_states), propagation_,
+                                    event_threshold_);
+        for (auto& counts : s.block_spikes) counts[i] = 0;
+      }
+    });
+    if (in != &s.block_buffers[0]) s.block_buffers[0] = *in;
+  }
+
   layers_type layers_;
   Propagation propagation_ = Propagation::automatic;
   double event_threshold_ = default_event_threshold;
