@@ -88,6 +88,14 @@ struct Context {
     }
     std::fprintf(stderr, "[%s] ANN test accuracy %.2f%%\n", T::name, 100.0 * ds::evaluate(ann, test_set).accuracy);
     snn = ds::to_snn(ann);
+    // $DUALSPIKE_EVENT_REFERENCE = none: runs start from x(0) = 0; by default the event path
+    // starts from the reference calibrated on the first 1,000 training images.
+    if (ds::bench::env_or("DUALSPIKE_EVENT_REFERENCE", "") != "none") {
+      if (train_set.size() == 0) train_set = T::load(ds::Split::train);
+      snn.calibrate_event_reference(
+          train_set.images.leftCols(std::min<Eigen::Index>(1000, static_cast<Eigen::Index>(train_set.size()))));
+      std::fprintf(stderr, "[%s] event reference calibrated on 1000 training images\n", T::name);
+    }
     // $DUALSPIKE_PROPAGATION = dense | event | automatic (default) forces the SNN's path.
     const std::string propagation = ds::bench::env_or("DUALSPIKE_PROPAGATION", "automatic");
     if (propagation == "dense") snn.set_propagation(ds::Propagation::dense);

@@ -3,6 +3,7 @@
 // predictions must not depend on the path or on the number of threads.
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -182,4 +183,92 @@ TEST_CASE("count_changes counts differing entries; choose_event_path lists them 
 TEST_CASE("conv_event_break_even: Net2's second convolution") {
   // 0.6 * macs / (inputs * K*K*OC) = 0.6 * 1228800 / (1728 * 1600).
   CHECK(ds::conv_event_break_even<ds::Conv2dLayer<ds::Shape<12, 12, 12>, 64, 5>>() == doctest::Approx(0.2667).epsilon(1e-3));
+}
+
+TEST_CASE("reference_from_samples: per input the most frequent of 0, max and min; its current W x_ref + b") {
+  ds::Matrix x1(5, 5);
+  x1 << 0, 0, 1, 1, 1,       // +1 three times: 1
+      0, 0, -1, 1, 0,        // 0 three times: 0
+      -1, -1, -1, 1, 0,      // -1 three times: -1
+      0.5f, 0.5f, 0, 0, 0.25f,  // tie of 0.5 and 0: 0
+      2, 2, -2, -2, 1;       // tie of 2 and -2 (no 0): the largest, 2
+  ds::Matrix w(2, 5);
+  w << 1, 2, 3, 4, 5,  //
+      -1, 0, 1, 0, 0.5f;
+  ds::Vector b(2);
+  b << 0.25f, -0.5f;
+  const ds::SynapseReference r = ds::reference_from_samples(w, b, x1);
+  ds::Vector want(5);
+  want << 1, 0, -1, 0, 2;
+  CHECK(r.input == want);
+  CHECK(r.current(0) == 0.25f + 1 - 3 + 10);
+  CHECK(r.current(1) == -0.5f - 1 - 1 + 1);
+  CHECK_FALSE(r.empty());
+  CHECK(ds::SynapseReference{}.empty());
+}
+
+TEST_CASE("calibrate_event_reference: fewer step-1 changes, same readouts as the dense path") {
+  ds::Rng rng(36);
+  Small ann;
+  ann.init(4);
+  ann.get<0>().weight *= 4.0f;  // saturate part of layer 1
+  const auto data = small_dataset(80, rng);
+  auto snn = ds::to_snn(ann);
+  using Snn = decltype(snn);
+  snn.set_propagation(ds::Propagation::event);
+  // Step-1 changes of the second dense synapse, listed by the event path.
+  const auto step1_changes = [&] {
+    Snn::State s;
+    snn.begin(data.images, s);
+    snn.step(s);
+    return std::get<2>(s.layer_states).offsets.back();
+  };
+  const std::size_t from_zero = step1_changes();
+  CHECK(snn.event_reference<2>().empty());
+  snn.calibrate_event_reference(data.images.leftCols(40));
+  REQUIRE(snn.event_reference<2>().input.size() == 30);
+  CHECK(snn.event_reference<4>().input.size() == 25);
+  CHECK(snn.event_reference<0>().empty());  // the analog input's synapse starts from 0
+  const std::size_t from_reference = step1_changes();
+  INFO("step-1 changes from zero " << from_zero << ", from the reference " << from_reference);
+  CHECK(from_reference < from_zero);
+
+  snn.set_propagation(ds::Propagation::dense);
+  Snn::State ref;
+  snn.begin(data.images, ref);
+  std::vector<ds::Matrix> readouts;
+  for (int t = 0; t < 20; ++t) {
+    snn.step(ref);
+    readouts.push_back(ref.readout);
+  }
+  for (auto mode : {ds::Propagation::event, ds::Propagation::automatic}) {
+    snn.set_propagation(mode);
+    Snn::State s;
+    snn.begin(data.images, s);
+    for (int t = 0; t < 20; ++t) {
+      snn.step(s);
+      INFO("mode " << static_cast<int>(mode) << ", t = " << t + 1);
+      CHECK((s.readout - readouts[static_cast<std::size_t>(t)]).cwiseAbs().maxCoeff() < 1e-3f);
+    }
+  }
+  // A batch-1 stream through time blocks starts from the reference as well.
+  Snn::State s1, d1;
+  const ds::Matrix one = data.images.col(7);
+  snn.set_propagation(ds::Propagation::automatic);
+  snn.begin(one, s1);
+  snn.run(s1, 3);
+  CHECK(std::get<2>(s1.layer_states).event_steps == 3);
+  snn.set_propagation(ds::Propagation::dense);
+  snn.begin(one, d1);
+  snn.run(d1, 3);
+  CHECK((s1.readout - d1.readout).cwiseAbs().maxCoeff() < 1e-4f);
+
+  CHECK_THROWS_AS(snn.calibrate_event_reference(ds::Matrix::Zero(19, 3)), ds::ShapeError);
+  CHECK_THROWS_AS(snn.calibrate_event_reference(ds::Matrix::Zero(20, 0)), ds::ConfigError);
+  ds::Matrix bad = data.images.leftCols(3);
+  bad(5, 1) = std::numeric_limits<float>::quiet_NaN();
+  CHECK_THROWS_AS(snn.calibrate_event_reference(bad), ds::ConfigError);
+  CHECK_FALSE(snn.event_reference<2>().empty());  // a refused calibration keeps the old one
+  snn.clear_event_reference();
+  CHECK(snn.event_reference<2>().empty());
 }

@@ -30,6 +30,15 @@ enum class Propagation {
   event,      ///< always the change lists (after the first step, which is dense)
 };
 
+/// A dense synapse's reference input for the event path (`SpikingSequential::
+/// calibrate_event_reference`): the value each input takes most often at step 1, and the
+/// current it causes. Empty: runs start from x(0) = 0.
+struct SynapseReference {
+  Vector input;    ///< x_ref, `in`
+  Vector current;  ///< W x_ref + b, `out`
+  [[nodiscard]] bool empty() const noexcept { return input.size() == 0; }
+};
+
 /// Per-run state of one event-driven dense synapse (owned by `SpikingSequential::State`).
 /// Sizes grow with the batch, never with T; after the first step nothing is allocated.
 struct DeltaSynapseState {
@@ -58,7 +67,45 @@ struct DeltaSynapseState {
     primed = true;
     last_density = 1.0;
   }
+
+  /// Starts a run from a reference input x(0) = `reference.input` (the same for every
+  /// sample), whose current `reference.current = W x(0) + b` was computed once: the first
+  /// step then costs only the inputs that differ from the reference.
+  void prime_from(const SynapseReference& reference, Eigen::Index batch) {
+    previous_input.resize(reference.input.size(), batch);
+    current.resize(reference.current.size(), batch);
+    for (Eigen::Index j = 0; j < batch; ++j) {
+      previous_input.col(j) = reference.input;
+      current.col(j) = reference.current;
+    }
+    primed = true;
+    last_density = 1.0;
+  }
 };
+
+/// The reference of a dense synapse from its step-1 inputs `x1` (`in x samples`): for each
+/// input, whichever of 0, its largest and its smallest value over the samples occurs most
+/// often (ties go to 0, then to the largest); for spiking inputs these are 0, +Vth and
+/// -Vth. \returns the reference with its current `W x_ref + b`.
+[[nodiscard]] inline SynapseReference reference_from_samples(const Matrix& weight, const Vector& bias,
+                                                             const Matrix& x1) {
+  SynapseReference r;
+  r.input.setZero(x1.rows());
+  if (x1.cols() > 0) {
+    for (Eigen::Index i = 0; i < x1.rows(); ++i) {
+      const auto row = x1.row(i);
+      const float hi = row.maxCoeff(), lo = row.minCoeff();
+      const auto zeros = (row.array() == 0.0f).count();
+      const auto highs = (row.array() == hi).count();
+      const auto lows = (row.array() == lo).count();
+      if (highs > zeros && highs >= lows) r.input[i] = hi;
+      else if (lows > zeros && lows > highs) r.input[i] = lo;
+    }
+  }
+  r.current.noalias() = weight * r.input;
+  r.current += bias;
+  return r;
+}
 
 /// Inputs per weight tile of the event path: a tile of 64 rows (8 AVX2 vectors) x 128
 /// inputs is 32 KB and stays in L1 while every sample of the batch adds its changes.

@@ -12,7 +12,8 @@
 ///    and the prediction at step t is argmax U(t);
 ///  - dense synapses after the first neuron layer keep their current and propagate only
 ///    the input changes x(t) - x(t-1) when few inputs changed (delta_propagation.hpp),
-///    starting from x(0) = 0, so step 1 costs only the neurons that spike at once;
+///    starting from x(0) = 0, so step 1 costs only the neurons that spike at once (or from
+///    a calibrated reference input, `calibrate_event_reference`);
 ///    Conv2d synapses likewise scatter the input changes into their output map
 ///    (conv_delta_propagation.hpp);
 ///    `set_propagation` selects the path (all give the same result up to float rounding);
@@ -68,6 +69,16 @@ concept ConvSynapse = requires(const L& l) {
   L::positions;
   { l.weight } -> std::convertible_to<const Matrix&>;
   { l.bias } -> std::convertible_to<const Vector&>;
+};
+/// What the network keeps per layer for the event path: a dense synapse's reference input.
+template <class L>
+struct layer_reference {
+  using type = std::monostate;
+};
+template <class L>
+  requires(!NeuronLayer<L> && DenseSynapse<L>)
+struct layer_reference<L> {
+  using type = SynapseReference;
 };
 template <class L>
   requires(!NeuronLayer<L> && !DenseSynapse<L> && ConvSynapse<L>)
@@ -158,9 +169,14 @@ class SpikingSequential {
     detail::for_each_index<num_layers>([&](auto i) {
       if constexpr (NeuronLayer<layer_type<i>>) get<i>().reset_state(std::get<i>(s.layer_states), s.batch);
       if constexpr (i.value >= first_neuron &&
-                    std::is_same_v<typename detail::layer_state<layer_type<i>>::type, DeltaSynapseState>)
-        std::get<i>(s.layer_states).prime_from_zero(get<i>().bias, static_cast<Eigen::Index>(layer_type<i>::in_features),
-                                                    s.batch);
+                    std::is_same_v<typename detail::layer_state<layer_type<i>>::type, DeltaSynapseState>) {
+        const SynapseReference& ref = std::get<i>(references_);
+        if (ref.empty())
+          std::get<i>(s.layer_states).prime_from_zero(get<i>().bias,
+                                                      static_cast<Eigen::Index>(layer_type<i>::in_features), s.batch);
+        else
+          std::get<i>(s.layer_states).prime_from(ref, s.batch);
+      }
       if constexpr (i.value >= first_neuron &&
                     std::is_same_v<typename detail::layer_state<layer_type<i>>::type, ConvDeltaState>)
         std::get<i>(s.layer_states).prime_from_zero(get<i>(), s.batch);
@@ -291,6 +307,48 @@ class SpikingSequential {
 
   [[nodiscard]] const layers_type& layers() const noexcept { return layers_; }
 
+  /// Calibrates where the event path of each dense synapse after the first neuron layer
+  /// starts a run: runs `x` (`input_shape::size x samples`; a few hundred training images
+  /// do) for one step and keeps, per input of each such synapse, the value it takes most
+  /// often at step 1 (`reference_from_samples`: 0, +Vth or -Vth for spikes), with the
+  /// current that reference causes. Later runs start from it rather than from x(0) = 0, so
+  /// step 1 costs only the inputs that differ from it (Net1 on MNIST: ~540 rather than ~900
+  /// of layer 1's 1,200 neurons per image, docs/benchmarks.md). Results are unchanged up to
+  /// float rounding. Set before sharing the network between threads.
+  /// \throws ShapeError if `x` has the wrong number of rows; ConfigError if it has no
+  /// columns or a NaN/inf value.
+  void calibrate_event_reference(const Matrix& x) {
+    if (x.cols() == 0) throw ConfigError("SpikingSequential.calibrate_event_reference: x has no samples (0 columns)");
+    if (!x.allFinite()) throw ConfigError("SpikingSequential.calibrate_event_reference: x has a NaN or inf value");
+    State s;
+    begin(x, s);
+    // The event path records every synapse's step-1 input in its state's previous_input.
+    const Propagation mode = propagation_;
+    propagation_ = Propagation::event;
+    try {
+      step(s);
+    } catch (...) {
+      propagation_ = mode;
+      throw;
+    }
+    propagation_ = mode;
+    decltype(references_) references;
+    detail::for_each_index<num_layers>([&](auto i) {
+      if constexpr (i.value >= first_neuron && std::is_same_v<typename detail::layer_reference<layer_type<i>>::type,
+                                                              SynapseReference>)
+        std::get<i>(references) =
+            reference_from_samples(get<i>().weight, get<i>().bias, std::get<i>(s.layer_states).previous_input);
+    });
+    references_ = std::move(references);
+  }
+  /// Runs start from x(0) = 0 again.
+  void clear_event_reference() { references_ = {}; }
+  /// The reference input of layer `I`, a dense synapse (empty unless calibrated).
+  template <std::size_t I>
+  [[nodiscard]] const SynapseReference& event_reference() const noexcept {
+    return std::get<I>(references_);
+  }
+
   /// Selects how dense and Conv2d synapses propagate (default: automatic, events below a
   /// fraction `event_threshold` of changed inputs per layer and step; the default -1 means
   /// the measured break-even: `event_break_even` of the batch each thread runs for dense
@@ -339,6 +397,7 @@ class SpikingSequential {
   }
 
   layers_type layers_;
+  std::tuple<typename detail::layer_reference<Layers>::type...> references_;
   Propagation propagation_ = Propagation::automatic;
   double event_threshold_ = default_event_threshold;
 };
