@@ -225,7 +225,8 @@ TEST_CASE("calibrate_event_reference: fewer step-1 changes, same readouts as the
   };
   const std::size_t from_zero = step1_changes();
   CHECK(snn.event_reference<2>().empty());
-  snn.calibrate_event_reference(data.images.leftCols(40));
+  snn.calibrate_event_reference(data.images.leftCols(31));
+  CHECK(snn.propagation() == ds::Propagation::event);  // restored after the calibration step
   REQUIRE(snn.event_reference<2>().input.size() == 30);
   CHECK(snn.event_reference<4>().input.size() == 25);
   CHECK(snn.event_reference<0>().empty());  // the analog input's synapse starts from 0
@@ -251,17 +252,39 @@ TEST_CASE("calibrate_event_reference: fewer step-1 changes, same readouts as the
       CHECK((s.readout - readouts[static_cast<std::size_t>(t)]).cwiseAbs().maxCoeff() < 1e-3f);
     }
   }
-  // A batch-1 stream through time blocks starts from the reference as well.
+  // Time blocks start from the reference as well: on the calibration samples themselves
+  // (31, a blocked batch), step 1 lists fewer changes than from zero.
+  const ds::Matrix calibration = data.images.leftCols(31);
+  snn.set_propagation(ds::Propagation::event);
+  const auto block_changes = [&] {
+    Snn::State s;
+    snn.begin(calibration, s);
+    snn.run(s, 1);
+    REQUIRE(std::get<2>(s.layer_states).block_current.cols() == 31);  // ran as a time block
+    return std::get<2>(s.layer_states).offsets.back();
+  };
+  const std::size_t block_from_reference = block_changes();
+  const Snn copy = snn;
+  snn.clear_event_reference();
+  CHECK(block_from_reference < block_changes());
+  snn = copy;
+  // A stream of 3 steps through one block gives the dense path's readout.
   Snn::State s1, d1;
   const ds::Matrix one = data.images.col(7);
   snn.set_propagation(ds::Propagation::automatic);
   snn.begin(one, s1);
   snn.run(s1, 3);
-  CHECK(std::get<2>(s1.layer_states).event_steps == 3);
+  CHECK(std::get<2>(s1.layer_states).block_current.cols() == 3);
   snn.set_propagation(ds::Propagation::dense);
   snn.begin(one, d1);
   snn.run(d1, 3);
   CHECK((s1.readout - d1.readout).cwiseAbs().maxCoeff() < 1e-4f);
+  // Changing a layer through the mutable get<I>() drops the reference (its current is stale).
+  {
+    Snn changed = snn;
+    changed.get<2>().weight *= 2.0f;
+    CHECK(changed.event_reference<2>().empty());
+  }
 
   CHECK_THROWS_AS(snn.calibrate_event_reference(ds::Matrix::Zero(19, 3)), ds::ShapeError);
   CHECK_THROWS_AS(snn.calibrate_event_reference(ds::Matrix::Zero(20, 0)), ds::ConfigError);

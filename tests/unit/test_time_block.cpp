@@ -111,9 +111,10 @@ TEST_CASE("SpikingSequential::run: readouts and spike counts of step-by-step eva
   ann.get<0>().weight *= 4.0f;  // saturate part of layer 1
   auto snn = ds::to_snn(ann);
   using Snn = decltype(snn);
-  CHECK(Snn::max_time_block(1) == 64);
+  CHECK(Snn::max_time_block(1) == 63);  // blocks stay below 64 columns
   CHECK(Snn::max_time_block(5) == 12);
-  CHECK(Snn::max_time_block(64) == 1);
+  CHECK(Snn::max_time_block(31) == 2);
+  CHECK(Snn::max_time_block(32) == 1);
   for (Eigen::Index batch : {1, 5, 70}) {
     const ds::Matrix x = gradcheck::random_matrix(20, batch, rng).cwiseAbs();
     for (std::size_t T : {1u, 3u, 7u, 100u}) {
@@ -146,7 +147,10 @@ TEST_CASE("SpikingSequential::run: readouts and spike counts of step-by-step eva
       CHECK(calls == T);
       CHECK(static_cast<double>(differing) <= 0.02 * static_cast<double>(total));
       CHECK(static_cast<double>(spike_mismatches) <= 0.02 * static_cast<double>(T));
-      if (batch < 64 && T > 1) CHECK(std::get<2>(s.layer_states).event_steps + std::get<2>(s.layer_states).dense_steps == T);
+      const auto& synapse = std::get<2>(s.layer_states);
+      CHECK(synapse.event_steps + synapse.dense_steps == T);
+      if (batch < 32 && T > 1) CHECK(synapse.block_current.cols() > batch);  // ran in time blocks
+      if (batch >= 32) CHECK(synapse.block_current.cols() == 0);             // ran step by step
     }
   }
   // T = 0: no step, no call.
@@ -154,6 +158,61 @@ TEST_CASE("SpikingSequential::run: readouts and spike counts of step-by-step eva
   snn.begin(ds::Matrix::Ones(20, 1), s);
   snn.run(s, 0, [](std::size_t, const Snn::State&) { FAIL("no step expected"); });
   CHECK(s.readout.isZero());
+  // An empty batch: three steps of nothing, no division by the batch size.
+  snn.begin(ds::Matrix(20, 0), s);
+  std::size_t calls = 0;
+  snn.run(s, 3, [&](std::size_t, const Snn::State&) { ++calls; });
+  CHECK(calls == 3);
+  CHECK(s.readout.rows() == 5);
+  CHECK(s.readout.cols() == 0);
+}
+
+TEST_CASE("SpikingSequential::run: mixed with step on one State, blocks and steps continue each other") {
+  ds::Rng rng(54);
+  Small ann;
+  ann.init(6);
+  ann.get<0>().weight *= 4.0f;
+  const auto snn = ds::to_snn(ann);
+  using Snn = std::remove_const_t<decltype(snn)>;
+  const ds::Matrix x = gradcheck::random_matrix(20, 2, rng).cwiseAbs();
+  Snn::State ref, s;
+  snn.begin(x, ref);
+  snn.begin(x, s);
+  for (int t = 0; t < 8; ++t) snn.step(ref);
+  snn.run(s, 3);
+  snn.step(s);
+  snn.run(s, 4);
+  CHECK((s.readout - ref.readout).cwiseAbs().maxCoeff() < 1e-4f);
+  CHECK(std::get<1>(s.layer_states).isApprox(std::get<1>(ref.layer_states), 1e-4f));
+}
+
+TEST_CASE("DualThresholdIF::steps: a batch of 2 at Vth = 0.5; wrong shapes are refused") {
+  const ds::DualThresholdIF<ds::Shape<1>> neuron(0.5f);
+  ds::Matrix v;
+  neuron.reset_state(v, 2);
+  ds::Matrix current(1, 4);  // step 1: samples 0, 1; step 2: samples 0, 1
+  current << 0.5f, 0.25f, 0.0f, 0.25f;
+  ds::Matrix out;
+  neuron.steps(current, v, out, 2);
+  ds::Matrix want(1, 4);
+  want << 0.5f, 0.0f, 0.0f, 0.5f;  // Vth * spike: sample 0 fires at step 1, sample 1 at step 2
+  CHECK(out == want);
+  CHECK(v.isZero());
+  CHECK_THROWS_AS(neuron.steps(ds::Matrix(1, 3), v, out, 2), ds::ShapeError);
+  CHECK_THROWS_AS(neuron.steps(ds::Matrix(2, 4), v, out, 2), ds::ShapeError);
+  ds::DeltaSynapseState st;
+  const ds::Matrix w = ds::Matrix::Ones(3, 1);
+  const ds::Vector b = ds::Vector::Zero(3);
+  CHECK_THROWS_AS((void)ds::propagate_dense_steps(w, b, ds::Matrix(1, 4), 0, st, ds::Propagation::event, -1.0),
+                  ds::ShapeError);
+  CHECK_THROWS_AS((void)ds::propagate_dense_steps(w, b, ds::Matrix(1, 5), 2, st, ds::Propagation::event, -1.0),
+                  ds::ShapeError);
+  // An unprimed state runs the block on the GEMM path.
+  ds::Matrix x(1, 4);
+  x << 1, 2, 3, 4;
+  const ds::Matrix& y = ds::propagate_dense_steps(w, b, x, 2, st, ds::Propagation::event, -1.0);
+  CHECK(y == ds::Matrix::Ones(3, 1) * x);
+  CHECK(st.dense_steps == 2);
 }
 
 TEST_CASE("SpikingSequential::run: networks with other layers run step by step, identically") {

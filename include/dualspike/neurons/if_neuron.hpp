@@ -6,8 +6,10 @@
 /// const network serves many threads.
 #include <cstddef>
 #include <limits>
+#include <string>
 
 #include "../core/checks.hpp"
+#include "../core/errors.hpp"
 #include "../core/shape.hpp"
 #include "if_kernel.hpp"
 
@@ -42,16 +44,22 @@ class DualThresholdIF {
             v_threshold_);
   }
 
-  /// `steps` time steps at once (time-blocked evaluation, `SpikingSequential::run`):
+  /// `count` time steps at once (time-blocked evaluation, `SpikingSequential::run`):
   /// `current` holds step t's current of the `v.cols()` samples in columns
   /// [t * batch, (t + 1) * batch), or only `batch` columns for a current that is the same at
-  /// every step (the constant input current); `out` (`S::size x (steps * batch)`) receives
+  /// every step (the constant input current); `out` (`S::size x (count * batch)`) receives
   /// `Vth * spike` of every step in the same layout. `out` must not be `current`.
-  void steps(const Matrix& current, state_type& v, Matrix& out, Eigen::Index steps) const {
+  /// \throws ShapeError if `current` is not `S::size x batch` or `S::size x (count * batch)`.
+  void steps(const Matrix& current, state_type& v, Matrix& out, Eigen::Index count) const {
+    if (current.rows() != v.rows() || (current.cols() != v.cols() && current.cols() != v.cols() * count))
+      throw ShapeError("DualThresholdIF::steps: current is " + std::to_string(current.rows()) + " x " +
+                       std::to_string(current.cols()) + ", expected " + std::to_string(v.rows()) + " x " +
+                       std::to_string(v.cols()) + " or x " + std::to_string(v.cols() * count) + " (" +
+                       std::to_string(count) + " steps)");
     const auto n = static_cast<std::size_t>(v.size());
-    out.resize(v.rows(), v.cols() * steps);
+    out.resize(v.rows(), v.cols() * count);
     const bool constant = current.cols() == v.cols();
-    for (Eigen::Index t = 0; t < steps; ++t)
+    for (Eigen::Index t = 0; t < count; ++t)
       if_step(v.data(), current.data() + (constant ? 0 : static_cast<std::size_t>(t) * n),
               out.data() + static_cast<std::size_t>(t) * n, n, v_threshold_, v_threshold_);
   }

@@ -15,10 +15,12 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include <xsimd/xsimd.hpp>
 
+#include "../core/errors.hpp"
 #include "../core/shape.hpp"
 
 namespace dualspike {
@@ -40,7 +42,8 @@ struct SynapseReference {
 };
 
 /// Per-run state of one event-driven dense synapse (owned by `SpikingSequential::State`).
-/// Sizes grow with the batch, never with T; after the first step nothing is allocated.
+/// Sizes grow with the batch (and the time block), never with T; after the first step
+/// nothing is allocated, except when a time block of another length follows.
 struct DeltaSynapseState {
   Matrix current;                 ///< I(t), `out x batch`
   Matrix previous_input;          ///< x(t-1), `in x batch`
@@ -89,6 +92,10 @@ struct DeltaSynapseState {
 /// -Vth. \returns the reference with its current `W x_ref + b`.
 [[nodiscard]] inline SynapseReference reference_from_samples(const Matrix& weight, const Vector& bias,
                                                              const Matrix& x1) {
+  if (x1.rows() != weight.cols() || bias.size() != weight.rows())
+    throw ShapeError("reference_from_samples: samples have " + std::to_string(x1.rows()) + " rows, bias " +
+                     std::to_string(bias.size()) + ", expected the weight's " + std::to_string(weight.cols()) +
+                     " inputs and " + std::to_string(weight.rows()) + " outputs");
   SynapseReference r;
   r.input.setZero(x1.rows());
   if (x1.cols() > 0) {
@@ -344,18 +351,27 @@ inline const Matrix& propagate_dense(const Matrix& weight, const Vector& bias, c
 ///     I(t) = I(t-1) + W (x(t) - x(t-1)),   x(t0) and I(t0) from the state.
 /// Equal to `steps` calls of `propagate_dense` up to float rounding. The path is chosen
 /// for the whole block as in `propagate_dense` (break-even of `steps * batch` columns).
-/// \pre `input.cols()` is a multiple of `batch`, the state was primed for `batch` samples.
+/// A state that was not primed for `batch` samples of this synapse runs the block on the
+/// GEMM path. \throws ShapeError unless `batch` > 0, `input.cols()` is a multiple of it
+/// and `input` has the weight's number of inputs as rows.
 inline const Matrix& propagate_dense_steps(const Matrix& weight, const Vector& bias, const Matrix& input,
                                            Eigen::Index batch, DeltaSynapseState& state, Propagation mode,
                                            double event_threshold) {
+  if (batch <= 0 || input.cols() % batch != 0 || input.rows() != weight.cols())
+    throw ShapeError("propagate_dense_steps: input is " + std::to_string(input.rows()) + " x " +
+                     std::to_string(input.cols()) + " with batch = " + std::to_string(batch) + ", expected " +
+                     std::to_string(weight.cols()) + " rows and a positive batch that divides the columns");
   const Eigen::Index cols = input.cols();
   const Eigen::Index steps = cols / batch;
   Matrix& out = state.block_current;
-  // x(t-1) of every column: the state's input, then the block shifted by one step.
-  state.block_previous.resize(input.rows(), cols);
-  state.block_previous.leftCols(batch) = state.previous_input;
-  state.block_previous.rightCols(cols - batch) = input.leftCols(cols - batch);
-  bool events = state.primed && state.previous_input.cols() == batch && mode != Propagation::dense;
+  bool events = mode != Propagation::dense && state.primed && state.previous_input.cols() == batch &&
+                state.previous_input.rows() == input.rows();
+  if (events) {
+    // x(t-1) of every column: the state's input, then the block shifted by one step.
+    state.block_previous.resize(input.rows(), cols);
+    state.block_previous.leftCols(batch) = state.previous_input;
+    state.block_previous.rightCols(cols - batch) = input.leftCols(cols - batch);
+  }
   if (events && mode == Propagation::automatic) {
     const double threshold = event_threshold < 0.0 ? event_break_even(cols) : event_threshold;
     events = static_cast<double>(count_changes(input, state.block_previous)) < threshold * static_cast<double>(input.size());

@@ -21,6 +21,7 @@
 ///    layer by layer over blocks of time steps, so each weight is read once per block
 ///    (batch-1 streaming is bound by reading the weights).
 #include <array>
+#include <cmath>
 #include <string>
 #include <cstddef>
 #include <tuple>
@@ -74,8 +75,12 @@ class SpikingSequential {
   [[nodiscard]] const layer_type<I>& get() const noexcept {
     return std::get<I>(layers_);
   }
+  /// Mutable access to layer I. Since the caller may change its weights, this drops the
+  /// calibrated event references (`calibrate_event_reference`), whose currents were
+  /// computed from the old weights.
   template <std::size_t I>
   [[nodiscard]] layer_type<I>& get() noexcept {
+    references_ = {};
     return std::get<I>(layers_);
   }
 
@@ -150,30 +155,35 @@ class SpikingSequential {
     }
   }
 
-  /// Largest time block `run` uses for a batch of `batch` samples: 64 / batch steps (a
-  /// block of `steps * batch` columns reuses each weight tile like a batch of 64), 1 for
-  /// batches of 64 and more, where `run` is `step` repeated.
+  /// Largest time block `run` uses for a batch of `batch` samples: 63 / batch steps, so a
+  /// block has fewer than 64 columns (a batch of 64 and more would open OpenMP threads in
+  /// `apply_changes`); 1 for batches of 32 and more, where `run` is `step` repeated.
   [[nodiscard]] static constexpr std::size_t max_time_block(Eigen::Index batch) noexcept {
-    return batch >= 64 ? 1 : static_cast<std::size_t>(64 / std::max<Eigen::Index>(batch, 1));
+    return batch >= 32 ? 1 : static_cast<std::size_t>(63 / std::max<Eigen::Index>(batch, 1));
   }
 
   /// Advances `steps` time steps (the same as `steps` calls of `step`, up to float
   /// rounding) and calls `on_step(t, state)` after each, t = 1..steps counted from this
-  /// call, with that step's readout U and spike counts in `state`. Call after `begin`.
+  /// call. In the callback `state.readout` (U(t)), `state.spikes` (step t's counts) and
+  /// `state.batch` are those of step t; the membrane potentials and synaptic currents may
+  /// already be those of a later step of the same block. Call after `begin`; after an
+  /// exception (from `on_step` or an allocation) call `begin` again.
   ///
-  /// For batches below 64 and networks of dense synapses and neuron layers after the
-  /// first neuron layer, the steps are evaluated in blocks (up to `max_time_block(batch)`
-  /// steps, all blocks about equally long): each layer runs every step of the block before
-  /// the next layer starts, and a dense synapse applies the input changes of all the
-  /// block's steps in one pass over its weights (`propagate_dense_steps`). Streaming one
-  /// image at T = 3 then reads each weight once rather than once per step. Memory grows
-  /// with the block (`steps * batch` columns per layer), never beyond 64 columns.
+  /// For batches of up to 31 samples and networks with only dense synapses and neuron
+  /// layers after the first neuron layer, the steps are evaluated in blocks (up to
+  /// `max_time_block(batch)` steps, all blocks about equally long): each layer runs every
+  /// step of the block before the next layer starts, and a dense synapse applies the input
+  /// changes of all the block's steps in one pass over its weights (`propagate_dense_steps`),
+  /// so each weight is read once per block rather than once per step. Other networks
+  /// (Conv2d, AvgPool2d ...) and larger batches run `step` repeatedly. Memory grows with the
+  /// block (fewer than 64 columns per layer), never with T.
   template <class OnStep>
   void run(State& s, std::size_t steps, OnStep&& on_step) const {
     constexpr bool blockable = first_neuron < num_layers && []<std::size_t... I>(std::index_sequence<I...>) {
       return ((I < first_neuron || detail::TimeBlockLayer<layer_type<I>>) && ...);
     }(std::make_index_sequence<num_layers>{});
-    const std::size_t max_block = blockable ? max_time_block(s.batch) : 1;
+    // (An empty batch runs step by step, which handles it.)
+    const std::size_t max_block = blockable && s.batch > 0 ? max_time_block(s.batch) : 1;
     std::size_t done = 0;
     if (max_block > 1) {
       const std::size_t blocks = (steps + max_block - 1) / max_block;
@@ -247,14 +257,24 @@ class SpikingSequential {
   /// do) for one step and keeps, per input of each such synapse, the value it takes most
   /// often at step 1 (`reference_from_samples`: 0, +Vth or -Vth for spikes), with the
   /// current that reference causes. Later runs start from it rather than from x(0) = 0, so
-  /// step 1 costs only the inputs that differ from it (Net1 on MNIST: ~540 rather than ~900
+  /// step 1 costs only the inputs that differ from it (Net1 on MNIST: ~550 rather than ~880
   /// of layer 1's 1,200 neurons per image, docs/benchmarks.md). Results are unchanged up to
   /// float rounding. Set before sharing the network between threads.
   /// \throws ShapeError if `x` has the wrong number of rows; ConfigError if it has no
-  /// columns or a NaN/inf value.
+  /// columns or a NaN/inf value, or the network has a NaN/inf parameter (`validate`). A
+  /// refused calibration keeps the previous reference.
   void calibrate_event_reference(const Matrix& x) {
-    if (x.cols() == 0) throw ConfigError("SpikingSequential.calibrate_event_reference: x has no samples (0 columns)");
-    if (!x.allFinite()) throw ConfigError("SpikingSequential.calibrate_event_reference: x has a NaN or inf value");
+    const std::string where = "SpikingSequential.calibrate_event_reference: ";
+    if (static_cast<std::size_t>(x.rows()) != input_shape::size)
+      throw ShapeError(where + "x has " + std::to_string(x.rows()) + " rows (features), expected " +
+                       std::to_string(input_shape::size));
+    if (x.cols() == 0) throw ConfigError(where + "x has no samples (0 columns)");
+    for (Eigen::Index j = 0; j < x.cols(); ++j)
+      for (Eigen::Index i = 0; i < x.rows(); ++i)
+        if (!std::isfinite(x(i, j)))
+          throw ConfigError(where + "x(" + std::to_string(i) + ", " + std::to_string(j) + ") = " +
+                            std::to_string(x(i, j)) + ", expected a finite value");
+    validate();
     State s;
     begin(x, s);
     // The event path records every synapse's step-1 input in its state's previous_input.
@@ -271,8 +291,8 @@ class SpikingSequential {
     detail::for_each_index<num_layers>([&](auto i) {
       if constexpr (i.value >= first_neuron && std::is_same_v<typename detail::layer_reference<layer_type<i>>::type,
                                                               SynapseReference>)
-        std::get<i>(references) =
-            reference_from_samples(get<i>().weight, get<i>().bias, std::get<i>(s.layer_states).previous_input);
+        std::get<i>(references) = reference_from_samples(std::get<i>(layers_).weight, std::get<i>(layers_).bias,
+                                                         std::get<i>(s.layer_states).previous_input);
     });
     references_ = std::move(references);
   }
@@ -281,6 +301,8 @@ class SpikingSequential {
   /// The reference input of layer `I`, a dense synapse (empty unless calibrated).
   template <std::size_t I>
   [[nodiscard]] const SynapseReference& event_reference() const noexcept {
+    static_assert(std::is_same_v<typename detail::layer_reference<layer_type<I>>::type, SynapseReference>,
+                  "dualspike::SpikingSequential::event_reference<I>: layer I is not a dense synapse");
     return std::get<I>(references_);
   }
 
