@@ -299,13 +299,14 @@ inline bool choose_event_path(const Matrix& input, DeltaSynapseState& state, dou
 /// batch of `batch` samples on one thread. A GEMV (batch 1) is memory-bound and reads
 /// every weight, so events win almost always; a large GEMM reuses each weight across the
 /// batch at ~35 GMAC/s per core, while the tiled event path adds ~15 G weights/s, so events
-/// win below about half of the inputs changing. Fitted to `OMP_NUM_THREADS=1 bench_synaptic
+/// win below about 40-50% of the inputs changing. Fitted to `OMP_NUM_THREADS=1 bench_synaptic
 /// --benchmark_filter=Delta` (1200 x 1200 layer, 50% spiking inputs; docs/benchmarks.md),
-/// break-even near 0.85 at batch 1, 0.7 at 8, 0.55 at 64, 0.5 at 500:
-/// `0.9 - 0.08 log2(batch)`, clamped to [0.5, 0.9].
+/// break-even near 0.85 at batch 1, 0.7 at 8, 0.55 at 64, 0.4-0.5 at 500 (0.4 in a repeat,
+/// and Net1's step 1 at batch 500 with 45% changed inputs ran ~10% faster on the GEMM):
+/// `0.9 - 0.08 log2(batch)`, clamped to [0.4, 0.9].
 [[nodiscard]] inline double event_break_even(Eigen::Index batch) noexcept {
   const double t = 0.9 - 0.08 * std::log2(static_cast<double>(std::max<Eigen::Index>(batch, 1)));
-  return std::clamp(t, 0.5, 0.9);
+  return std::clamp(t, 0.4, 0.9);
 }
 
 /// One step of a dense synapse (`weight`: out x in, column-major, so column i holds the
