@@ -94,6 +94,32 @@ ds::Dataset small_dataset(std::size_t n, ds::Rng& rng) {
   d.num_classes = 5;
   return d;
 }
+
+/// Runs `snn` on `x` for `steps` steps on the dense path, then on the event and automatic
+/// paths, whose readouts must match the dense one at every step within 1e-3, with at
+/// least one event step on the second dense synapse (layer 2 of `Small`).
+template <class Snn>
+void check_paths_match_dense(Snn& snn, const ds::Matrix& x, int steps) {
+  snn.set_propagation(ds::Propagation::dense);
+  typename Snn::State ref;
+  snn.begin(x, ref);
+  std::vector<ds::Matrix> readouts;
+  for (int t = 0; t < steps; ++t) {
+    snn.step(ref);
+    readouts.push_back(ref.readout);
+  }
+  for (auto mode : {ds::Propagation::event, ds::Propagation::automatic}) {
+    snn.set_propagation(mode);
+    typename Snn::State s;
+    snn.begin(x, s);
+    for (int t = 0; t < steps; ++t) {
+      snn.step(s);
+      INFO("mode " << static_cast<int>(mode) << ", t = " << t + 1);
+      CHECK((s.readout - readouts[static_cast<std::size_t>(t)]).cwiseAbs().maxCoeff() < 1e-3f);
+    }
+    CHECK(std::get<2>(s.layer_states).event_steps > 0);
+  }
+}
 }  // namespace
 
 TEST_CASE("SNN: every propagation path and thread count gives the same readout and predictions") {
@@ -106,25 +132,7 @@ TEST_CASE("SNN: every propagation path and thread count gives the same readout a
   using Snn = decltype(snn);
   static_assert(std::is_same_v<std::tuple_element_t<2, decltype(Snn::State{}.layer_states)>, ds::DeltaSynapseState>);
 
-  snn.set_propagation(ds::Propagation::dense);
-  Snn::State ref;
-  snn.begin(data.images, ref);
-  std::vector<ds::Matrix> readouts;
-  for (int t = 0; t < 30; ++t) {
-    snn.step(ref);
-    readouts.push_back(ref.readout);
-  }
-  for (auto mode : {ds::Propagation::event, ds::Propagation::automatic}) {
-    snn.set_propagation(mode);
-    Snn::State s;
-    snn.begin(data.images, s);
-    for (int t = 0; t < 30; ++t) {
-      snn.step(s);
-      INFO("mode " << static_cast<int>(mode) << ", t = " << t + 1);
-      CHECK((s.readout - readouts[static_cast<std::size_t>(t)]).cwiseAbs().maxCoeff() < 1e-3f);
-    }
-    CHECK(std::get<2>(s.layer_states).event_steps > 0);
-  }
+  check_paths_match_dense(snn, data.images, 30);
 
   ds::SimulateOptions opt;
   opt.time_steps = 30;
@@ -234,24 +242,7 @@ TEST_CASE("calibrate_event_reference: fewer step-1 changes, same readouts as the
   INFO("step-1 changes from zero " << from_zero << ", from the reference " << from_reference);
   CHECK(from_reference < from_zero);
 
-  snn.set_propagation(ds::Propagation::dense);
-  Snn::State ref;
-  snn.begin(data.images, ref);
-  std::vector<ds::Matrix> readouts;
-  for (int t = 0; t < 20; ++t) {
-    snn.step(ref);
-    readouts.push_back(ref.readout);
-  }
-  for (auto mode : {ds::Propagation::event, ds::Propagation::automatic}) {
-    snn.set_propagation(mode);
-    Snn::State s;
-    snn.begin(data.images, s);
-    for (int t = 0; t < 20; ++t) {
-      snn.step(s);
-      INFO("mode " << static_cast<int>(mode) << ", t = " << t + 1);
-      CHECK((s.readout - readouts[static_cast<std::size_t>(t)]).cwiseAbs().maxCoeff() < 1e-3f);
-    }
-  }
+  check_paths_match_dense(snn, data.images, 20);  // now from the reference
   // Time blocks start from the reference as well: on the calibration samples themselves
   // (31, a blocked batch), step 1 lists fewer changes than from zero.
   const ds::Matrix calibration = data.images.leftCols(31);
