@@ -138,7 +138,7 @@ void BM_AnnInference(benchmark::State& state) {
   state.counters["threads"] = ds::bench::max_threads();
 }
 
-// SNN inference: begin + run(T) (time blocks for batches below 64) + argmax of the readout,
+// SNN inference: begin + run(T) (time blocks for batches up to 31) + argmax of the readout,
 // on batches of the test set.
 // Args: T, batch.
 template <class Net>

@@ -281,7 +281,9 @@ TEST_CASE("calibrate_event_reference: fewer step-1 changes, same readouts as the
   CHECK_THROWS_AS(snn.calibrate_event_reference(ds::Matrix::Zero(20, 0)), ds::ConfigError);
   ds::Matrix bad = data.images.leftCols(3);
   bad(5, 1) = std::numeric_limits<float>::quiet_NaN();
-  CHECK_THROWS_AS(snn.calibrate_event_reference(bad), ds::ConfigError);
+  CHECK_THROWS_WITH_AS(snn.calibrate_event_reference(bad),
+                       "SpikingSequential.calibrate_event_reference.x[25] = nan, expected a finite value",
+                       ds::ConfigError);  // x(5, 1) of 20 rows: flat index 25
   CHECK_FALSE(snn.event_reference<2>().empty());  // a refused calibration keeps the old one
   snn.clear_event_reference();
   CHECK(snn.event_reference<2>().empty());

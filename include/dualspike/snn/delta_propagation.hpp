@@ -41,6 +41,15 @@ struct SynapseReference {
   [[nodiscard]] bool empty() const noexcept { return input.size() == 0; }
 };
 
+namespace detail {
+/// `out` (resized to `v.size() x batch`) holds `v` in every column. (A loop of column
+/// copies: Eigen's dynamic `replicate()` divides per element.)
+inline void replicate_columns(const Vector& v, Eigen::Index batch, Matrix& out) {
+  out.resize(v.size(), batch);
+  for (Eigen::Index j = 0; j < batch; ++j) out.col(j) = v;
+}
+}  // namespace detail
+
 /// Per-run state of one event-driven dense synapse (owned by `SpikingSequential::State`).
 /// Sizes grow with the batch (and the time block), never with T; after the first step
 /// nothing is allocated, except when a time block of another length follows.
@@ -65,8 +74,7 @@ struct DeltaSynapseState {
   /// its non-zero inputs (with V(0) = 0, few neurons spike at step 1).
   void prime_from_zero(const Vector& bias, Eigen::Index in_features, Eigen::Index batch) {
     previous_input.setZero(in_features, batch);
-    current.resize(bias.size(), batch);
-    for (Eigen::Index j = 0; j < batch; ++j) current.col(j) = bias;  // (replicate() divides per element)
+    detail::replicate_columns(bias, batch, current);
     primed = true;
     last_density = 1.0;
   }
@@ -75,12 +83,8 @@ struct DeltaSynapseState {
   /// sample), whose current `reference.current = W x(0) + b` was computed once: the first
   /// step then costs only the inputs that differ from the reference.
   void prime_from(const SynapseReference& reference, Eigen::Index batch) {
-    previous_input.resize(reference.input.size(), batch);
-    current.resize(reference.current.size(), batch);
-    for (Eigen::Index j = 0; j < batch; ++j) {
-      previous_input.col(j) = reference.input;
-      current.col(j) = reference.current;
-    }
+    detail::replicate_columns(reference.input, batch, previous_input);
+    detail::replicate_columns(reference.current, batch, current);
     primed = true;
     last_density = 1.0;
   }
@@ -278,6 +282,14 @@ inline void apply_changes(const Matrix& weight, const DeltaSynapseState& st, Mat
   }
 }
 
+namespace detail {
+/// The GEMM path: `out = W input + b` (every column of `input` a sample or a step).
+inline void dense_current(const Matrix& weight, const Vector& bias, const Matrix& input, Matrix& out) {
+  out.noalias() = weight * input;
+  out.colwise() += bias;
+}
+}  // namespace detail
+
 /// Chooses the path of one `Propagation::automatic` step: true for the event path, with
 /// the changes listed; false for the GEMM path. Either way `previous_input` becomes `input`.
 /// After a step with few changes the changes are listed at once (their count decides);
@@ -317,8 +329,7 @@ inline bool choose_event_path(const Matrix& input, DeltaSynapseState& state, dou
 inline const Matrix& propagate_dense(const Matrix& weight, const Vector& bias, const Matrix& input,
                                      DeltaSynapseState& state, Propagation mode, double event_threshold) {
   const auto dense = [&] {
-    state.current.noalias() = weight * input;
-    state.current.colwise() += bias;
+    detail::dense_current(weight, bias, input, state.current);
     ++state.dense_steps;
   };
   if (mode == Propagation::dense) {
@@ -385,8 +396,7 @@ inline const Matrix& propagate_dense_steps(const Matrix& weight, const Vector& b
     for (Eigen::Index t = 1; t < steps; ++t) out.middleCols(t * batch, batch) += out.middleCols((t - 1) * batch, batch);
     state.event_steps += static_cast<std::uint64_t>(steps);
   } else {
-    out.noalias() = weight * input;
-    out.colwise() += bias;
+    detail::dense_current(weight, bias, input, out);
     state.dense_steps += static_cast<std::uint64_t>(steps);
   }
   state.previous_input = input.rightCols(batch);

@@ -49,6 +49,12 @@ concept ConvSynapse = requires(const L& l) {
   { l.weight } -> std::convertible_to<const Matrix&>;
   { l.bias } -> std::convertible_to<const Vector&>;
 };
+template <class L>
+  requires(!NeuronLayer<L> && !DenseSynapse<L> && ConvSynapse<L>)
+struct layer_state<L> {
+  using type = ConvDeltaState;
+};
+
 /// What the network keeps per layer for the event path: a dense synapse's reference input.
 template <class L>
 struct layer_reference {
@@ -58,11 +64,6 @@ template <class L>
   requires(!NeuronLayer<L> && DenseSynapse<L>)
 struct layer_reference<L> {
   using type = SynapseReference;
-};
-template <class L>
-  requires(!NeuronLayer<L> && !DenseSynapse<L> && ConvSynapse<L>)
-struct layer_state<L> {
-  using type = ConvDeltaState;
 };
 
 /// Layers that `SpikingSequential::run` can evaluate over a block of time steps: neuron

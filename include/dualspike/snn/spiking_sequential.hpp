@@ -21,7 +21,6 @@
 ///    layer by layer over blocks of time steps, so each weight is read once per block
 ///    (batch-1 streaming is bound by reading the weights).
 #include <array>
-#include <cmath>
 #include <string>
 #include <cstddef>
 #include <tuple>
@@ -29,6 +28,7 @@
 #include <variant>
 #include <vector>
 
+#include "../core/checks.hpp"
 #include "../core/errors.hpp"
 #include "../core/shape.hpp"
 #include "../network/layer.hpp"
@@ -137,7 +137,7 @@ class SpikingSequential {
         Matrix& out = s.buffers[cur];
         if constexpr (NeuronLayer<layer_type<i>>) {
           get<i>().step(*in, std::get<i>(s.layer_states), out);
-          s.spikes[i] = static_cast<std::size_t>((out.array() != 0.0f).count());
+          s.spikes[i] = spike_count(out);
           in = &out;
         } else if constexpr (detail::DenseSynapse<layer_type<i>>) {
           const auto& layer = get<i>();
@@ -269,11 +269,7 @@ class SpikingSequential {
       throw ShapeError(where + "x has " + std::to_string(x.rows()) + " rows (features), expected " +
                        std::to_string(input_shape::size));
     if (x.cols() == 0) throw ConfigError(where + "x has no samples (0 columns)");
-    for (Eigen::Index j = 0; j < x.cols(); ++j)
-      for (Eigen::Index i = 0; i < x.rows(); ++i)
-        if (!std::isfinite(x(i, j)))
-          throw ConfigError(where + "x(" + std::to_string(i) + ", " + std::to_string(j) + ") = " +
-                            std::to_string(x(i, j)) + ", expected a finite value");
+    require_all_finite(x.reshaped(), "SpikingSequential.calibrate_event_reference.x");
     validate();
     State s;
     begin(x, s);
@@ -326,6 +322,12 @@ class SpikingSequential {
   static constexpr double default_event_threshold = -1.0;
 
  private:
+  /// Non-zero spikes (+1 and -1) in a neuron layer's output.
+  template <class Spikes>
+  [[nodiscard]] static std::size_t spike_count(const Spikes& out) {
+    return static_cast<std::size_t>((out.array() != 0.0f).count());
+  }
+
   /// One time block of `n` steps (see `run`); leaves the last layer's output of every step
   /// of the block in `s.block_buffers[0]` (`output_shape::size x (n * batch)`) and the
   /// spike counts in `s.block_spikes`.
@@ -339,8 +341,7 @@ class SpikingSequential {
         Matrix& out = s.block_buffers[cur];
         get<i>().steps(*in, std::get<i>(s.layer_states), out, n);
         for (Eigen::Index t = 0; t < n; ++t)
-          s.block_spikes[static_cast<std::size_t>(t)][i] =
-              static_cast<std::size_t>((out.middleCols(t * s.batch, s.batch).array() != 0.0f).count());
+          s.block_spikes[static_cast<std::size_t>(t)][i] = spike_count(out.middleCols(t * s.batch, s.batch));
         in = &out;
         cur = 1 - cur;
       } else {
