@@ -208,11 +208,48 @@ TEST_CASE("reference_from_samples: per input the most frequent of 0, max and min
   const ds::SynapseReference r = ds::reference_from_samples(w, b, x1);
   ds::Vector want(5);
   want << 1, 0, -1, 0, 2;
-  CHECK(r.input == want);
-  CHECK(r.current(0) == 0.25f + 1 - 3 + 10);
-  CHECK(r.current(1) == -0.5f - 1 - 1 + 1);
+  REQUIRE(r.size() == 1);
+  CHECK(r.inputs.col(0) == want);
+  CHECK(ds::most_frequent_inputs(x1) == want);
+  CHECK(r.currents(0, 0) == 0.25f + 1 - 3 + 10);
+  CHECK(r.currents(1, 0) == -0.5f - 1 - 1 + 1);
   CHECK_FALSE(r.empty());
   CHECK(ds::SynapseReference{}.empty());
+
+  CHECK_THROWS_AS((void)ds::reference_from_samples(w, b, x1, 0), ds::ConfigError);
+  CHECK_THROWS_AS((void)ds::reference_from_samples(w, b, ds::Matrix(5, 0)), ds::ConfigError);
+  CHECK_THROWS_AS((void)ds::reference_from_samples(w, b, ds::Matrix::Zero(4, 3)), ds::ShapeError);
+}
+
+TEST_CASE("reference_from_samples with several references: k-modes groups; nearest counts differing entries") {
+  // Two groups of spike patterns: samples 0, 2, 4 are a = (1, 1, 0, 0, -1, 0) or one
+  // entry off it, samples 1, 3, 5 are c = (0, 0, 1, -1, 0, 1) or one or two entries off.
+  ds::Matrix x1(6, 6);
+  x1 << 1, 0, 1, 1, 1, 0,    //
+      1, 0, 1, 0, 1, 0,      //
+      0, 1, 0, 1, 0, 1,      //
+      0, -1, 0, -1, 0, -1,   //
+      -1, 0, -1, 0, -1, -1,  //
+      0, 1, 1, 1, 0, 1;
+  ds::Matrix w(1, 6);
+  w << 1, 2, 4, 8, 16, 32;
+  const ds::Vector b = ds::Vector::Constant(1, 0.5f);
+  const ds::SynapseReference r = ds::reference_from_samples(w, b, x1, 2);
+  REQUIRE(r.size() == 2);
+  ds::Vector a(6), c(6);
+  a << 1, 1, 0, 0, -1, 0;
+  c << 0, 0, 1, -1, 0, 1;
+  // Starts from samples 0 and 3 (k * 6 / 2), converges to the groups' modes.
+  CHECK(r.inputs.col(0) == a);
+  CHECK(r.inputs.col(1) == c);
+  CHECK(r.currents(0, 0) == 0.5f + 1 + 2 - 16);
+  CHECK(r.currents(0, 1) == 0.5f + 4 - 8 + 32);
+  ds::Vector probe = c;
+  probe(0) = 1;  // 1 entry from c, 5 from a
+  CHECK(r.nearest(probe.data()) == 1);
+  CHECK(r.nearest(a.data()) == 0);
+  // More references than samples: one per sample.
+  CHECK(ds::reference_from_samples(w, b, x1.leftCols(3), 5).size() == 3);
 }
 
 TEST_CASE("calibrate_event_reference: fewer step-1 changes, same readouts as the dense path") {
@@ -235,8 +272,10 @@ TEST_CASE("calibrate_event_reference: fewer step-1 changes, same readouts as the
   CHECK(snn.event_reference<2>().empty());
   snn.calibrate_event_reference(data.images.leftCols(31));
   CHECK(snn.propagation() == ds::Propagation::event);  // restored after the calibration step
-  REQUIRE(snn.event_reference<2>().input.size() == 30);
-  CHECK(snn.event_reference<4>().input.size() == 25);
+  REQUIRE(snn.event_reference<2>().inputs.rows() == 30);
+  CHECK(snn.event_reference<2>().size() == 16);  // the default number of references
+  CHECK(snn.event_reference<4>().inputs.rows() == 25);
+  CHECK(snn.event_reference<4>().currents.rows() == 5);
   CHECK(snn.event_reference<0>().empty());  // the analog input's synapse starts from 0
   const std::size_t from_reference = step1_changes();
   INFO("step-1 changes from zero " << from_zero << ", from the reference " << from_reference);
@@ -277,6 +316,35 @@ TEST_CASE("calibrate_event_reference: fewer step-1 changes, same readouts as the
     CHECK(changed.event_reference<2>().empty());
   }
 
+  // A run that has begun keeps the references it started with, even if the network's are
+  // cleared before its first step.
+  {
+    Snn::State s;
+    snn.set_propagation(ds::Propagation::event);
+    snn.begin(data.images, s);
+    Snn cleared = snn;
+    cleared.clear_event_reference();
+    cleared.step(s);
+    CHECK(std::get<2>(s.layer_states).offsets.back() == from_reference);
+  }
+  // One reference per calibration sample: each of them starts from itself, so step 1
+  // lists no change at all, and the readouts still match the dense path.
+  {
+    Snn own = snn;
+    own.calibrate_event_reference(calibration, 31);
+    CHECK(own.event_reference<2>().size() == 31);
+    Snn::State s;
+    own.set_propagation(ds::Propagation::event);
+    own.begin(calibration, s);
+    own.step(s);
+    CHECK(std::get<2>(s.layer_states).offsets.back() == 0);
+    check_paths_match_dense(own, calibration, 20);
+  }
+  snn.set_propagation(ds::Propagation::automatic);
+
+  CHECK_THROWS_WITH_AS(snn.calibrate_event_reference(calibration, 0),
+                       "SpikingSequential.calibrate_event_reference.references_per_synapse = 0, expected >= 1",
+                       ds::ConfigError);
   CHECK_THROWS_AS(snn.calibrate_event_reference(ds::Matrix::Zero(19, 3)), ds::ShapeError);
   CHECK_THROWS_AS(snn.calibrate_event_reference(ds::Matrix::Zero(20, 0)), ds::ConfigError);
   ds::Matrix bad = data.images.leftCols(3);

@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,7 @@
 
 #include "../core/errors.hpp"
 #include "../core/shape.hpp"
+#include "event_reference.hpp"
 
 namespace dualspike {
 
@@ -30,15 +32,6 @@ enum class Propagation {
   automatic,  ///< per layer and step: events when the fraction of changed inputs is below the threshold
   dense,      ///< always the GEMM `W x(t) + b`
   event,      ///< always the change lists (after the first step, which is dense)
-};
-
-/// A dense synapse's reference input for the event path (`SpikingSequential::
-/// calibrate_event_reference`): the value each input takes most often at step 1, and the
-/// current it causes. Empty: runs start from x(0) = 0.
-struct SynapseReference {
-  Vector input;    ///< x_ref, `in`
-  Vector current;  ///< W x_ref + b, `out`
-  [[nodiscard]] bool empty() const noexcept { return input.size() == 0; }
 };
 
 namespace detail {
@@ -65,7 +58,9 @@ struct DeltaSynapseState {
   /// Sample j's changes with input index in tile c (`[c, c+1) * inputs_per_tile`) are
   /// [tile_offsets[j*(tiles+1) + c], tile_offsets[j*(tiles+1) + c + 1]).
   std::vector<std::size_t> tile_offsets;
-  bool primed = false;            ///< false until the first (dense) step of a run
+  bool primed = false;            ///< false until x(0) and I(0) of a run are set
+  /// Set by `prime_from` until the first step picks each sample's reference.
+  std::shared_ptr<const SynapseReference> pending_reference;
   double last_density = 1.0;      ///< fraction of inputs that changed at the previous step
   /// Steps that used the event path / the dense path since the state was created (for benchmarks and tests).
   std::uint64_t event_steps = 0, dense_steps = 0;
@@ -79,44 +74,33 @@ struct DeltaSynapseState {
     last_density = 1.0;
   }
 
-  /// Starts a run from a reference input x(0) = `reference.input` (the same for every
-  /// sample), whose current `reference.current = W x(0) + b` was computed once: the first
-  /// step then costs only the inputs that differ from the reference.
-  void prime_from(const SynapseReference& reference, Eigen::Index batch) {
-    detail::replicate_columns(reference.input, batch, previous_input);
-    detail::replicate_columns(reference.current, batch, current);
-    primed = true;
+  /// Starts a run from calibrated references (`SpikingSequential::calibrate_event_reference`):
+  /// at the first step (`start_from_reference`, called by `propagate_dense` and
+  /// `propagate_dense_steps`), each sample starts from the reference input nearest to its
+  /// step-1 input, whose current was computed once, so step 1 costs only the inputs that
+  /// differ from it. Shares `reference` (it stays valid if the network is recalibrated).
+  void prime_from(std::shared_ptr<const SynapseReference> reference) {
+    pending_reference = std::move(reference);
+    primed = false;
     last_density = 1.0;
   }
-};
 
-/// The reference of a dense synapse from its step-1 inputs `x1` (`in x samples`): for each
-/// input, whichever of 0, its largest and its smallest value over the samples occurs most
-/// often (ties go to 0, then to the largest); for spiking inputs these are 0, +Vth and
-/// -Vth. \returns the reference with its current `W x_ref + b`.
-[[nodiscard]] inline SynapseReference reference_from_samples(const Matrix& weight, const Vector& bias,
-                                                             const Matrix& x1) {
-  if (x1.rows() != weight.cols() || bias.size() != weight.rows())
-    throw ShapeError("reference_from_samples: samples have " + std::to_string(x1.rows()) + " rows, bias " +
-                     std::to_string(bias.size()) + ", expected the weight's " + std::to_string(weight.cols()) +
-                     " inputs and " + std::to_string(weight.rows()) + " outputs");
-  SynapseReference r;
-  r.input.setZero(x1.rows());
-  if (x1.cols() > 0) {
-    for (Eigen::Index i = 0; i < x1.rows(); ++i) {
-      const auto row = x1.row(i);
-      const float hi = row.maxCoeff(), lo = row.minCoeff();
-      const auto zeros = (row.array() == 0.0f).count();
-      const auto highs = (row.array() == hi).count();
-      const auto lows = (row.array() == lo).count();
-      if (highs > zeros && highs >= lows) r.input[i] = hi;
-      else if (lows > zeros && lows > highs) r.input[i] = lo;
+  /// Sample j starts from the reference nearest to `x1.col(j)` (`in x batch`): x(0) and
+  /// I(0) become that reference's input and current. Called at the first step after
+  /// `prime_from`; then the state is primed and the reference released.
+  void start_from_reference(const Eigen::Ref<const Matrix>& x1) {
+    const SynapseReference& r = *pending_reference;
+    previous_input.resize(r.inputs.rows(), x1.cols());
+    current.resize(r.currents.rows(), x1.cols());
+    for (Eigen::Index j = 0; j < x1.cols(); ++j) {
+      const Eigen::Index k = r.nearest(x1.col(j).data());
+      previous_input.col(j) = r.inputs.col(k);
+      current.col(j) = r.currents.col(k);
     }
+    pending_reference.reset();
+    primed = true;
   }
-  r.current.noalias() = weight * r.input;
-  r.current += bias;
-  return r;
-}
+};
 
 /// Inputs per weight tile of the event path: a tile of 64 rows (8 AVX2 vectors) x 128
 /// inputs is 32 KB and stays in L1 while every sample of the batch adds its changes.
@@ -126,23 +110,7 @@ inline constexpr std::size_t inputs_per_tile = 128;
 /// compare per block, nothing recorded. Used to choose the path before listing changes.
 template <class Arch = xsimd::default_arch>
 [[nodiscard]] inline std::size_t count_changes(const Matrix& input, const Matrix& previous) noexcept {
-  using batch = xsimd::batch<float, Arch>;
-  constexpr std::size_t width = batch::size;
-  const std::size_t n = static_cast<std::size_t>(input.size());
-  const float* x = input.data();
-  const float* p = previous.data();
-  const batch one(1.0f), zero(0.0f);
-  std::size_t count = 0, i = 0;
-  while (i + width <= n) {
-    // Lane counts stay exact in float below 2^24; flush every 2^16 vectors.
-    const std::size_t chunk_end = std::min(n - n % width, i + (std::size_t{1} << 16) * width);
-    batch acc(0.0f);
-    for (; i < chunk_end; i += width)
-      acc += xsimd::select(batch::load_unaligned(x + i) != batch::load_unaligned(p + i), one, zero);
-    count += static_cast<std::size_t>(xsimd::hadd(acc));
-  }
-  for (; i < n; ++i) count += x[i] != p[i] ? 1 : 0;
-  return count;
+  return detail::count_differences<Arch>(input.data(), previous.data(), static_cast<std::size_t>(input.size()));
 }
 
 /// Compares `input` with `previous` (same shape), records the changes of every column into
@@ -323,7 +291,8 @@ inline bool choose_event_path(const Matrix& input, DeltaSynapseState& state, dou
 
 /// One step of a dense synapse (`weight`: out x in, column-major, so column i holds the
 /// weights leaving input i; `bias`: out) on `input` (`in x batch`), updating
-/// `state.current` to `W input + b`. With `Propagation::automatic`, chooses the event path
+/// `state.current` to `W input + b`. At the first step after `prime_from`, each sample
+/// starts from its nearest reference. With `Propagation::automatic`, chooses the event path
 /// when the fraction of changed inputs is below `event_threshold`, or below
 /// `event_break_even(batch)` when `event_threshold` is negative (the default).
 inline const Matrix& propagate_dense(const Matrix& weight, const Vector& bias, const Matrix& input,
@@ -336,6 +305,8 @@ inline const Matrix& propagate_dense(const Matrix& weight, const Vector& bias, c
     dense();
     return state.current;
   }
+  if (state.pending_reference && state.pending_reference->inputs.rows() == input.rows())
+    state.start_from_reference(input);
   if (!state.primed || state.previous_input.cols() != input.cols()) {
     dense();
     state.previous_input = input;
@@ -376,6 +347,8 @@ inline const Matrix& propagate_dense_steps(const Matrix& weight, const Vector& b
   const Eigen::Index cols = input.cols();
   const Eigen::Index steps = cols / batch;
   Matrix& out = state.block_current;
+  if (mode != Propagation::dense && state.pending_reference && state.pending_reference->inputs.rows() == input.rows())
+    state.start_from_reference(input.leftCols(batch));
   bool events = mode != Propagation::dense && state.primed && state.previous_input.cols() == batch &&
                 state.previous_input.rows() == input.rows();
   if (events) {

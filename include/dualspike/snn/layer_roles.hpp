@@ -6,6 +6,7 @@
 /// calibrated reference each keeps, and where the first neuron layer is.
 #include <array>
 #include <concepts>
+#include <memory>
 #include <cstddef>
 #include <variant>
 
@@ -55,7 +56,8 @@ struct layer_state<L> {
   using type = ConvDeltaState;
 };
 
-/// What the network keeps per layer for the event path: a dense synapse's reference input.
+/// What the network keeps per layer for the event path: a dense synapse's calibrated
+/// references (shared with the runs that start from them; null: start from 0).
 template <class L>
 struct layer_reference {
   using type = std::monostate;
@@ -63,7 +65,7 @@ struct layer_reference {
 template <class L>
   requires(!NeuronLayer<L> && DenseSynapse<L>)
 struct layer_reference<L> {
-  using type = SynapseReference;
+  using type = std::shared_ptr<const SynapseReference>;
 };
 
 /// Layers that `SpikingSequential::run` can evaluate over a block of time steps: neuron

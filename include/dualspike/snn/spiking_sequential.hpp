@@ -23,6 +23,7 @@
 #include <array>
 #include <string>
 #include <cstddef>
+#include <memory>
 #include <tuple>
 #include <utility>
 #include <variant>
@@ -110,12 +111,12 @@ class SpikingSequential {
       if constexpr (NeuronLayer<layer_type<i>>) get<i>().reset_state(std::get<i>(s.layer_states), s.batch);
       if constexpr (i.value >= first_neuron &&
                     std::is_same_v<typename detail::layer_state<layer_type<i>>::type, DeltaSynapseState>) {
-        const SynapseReference& ref = std::get<i>(references_);
-        if (ref.empty())
+        const auto& ref = std::get<i>(references_);
+        if (!ref)
           std::get<i>(s.layer_states).prime_from_zero(get<i>().bias,
                                                       static_cast<Eigen::Index>(layer_type<i>::in_features), s.batch);
         else
-          std::get<i>(s.layer_states).prime_from(ref, s.batch);
+          std::get<i>(s.layer_states).prime_from(ref);
       }
       if constexpr (i.value >= first_neuron &&
                     std::is_same_v<typename detail::layer_state<layer_type<i>>::type, ConvDeltaState>)
@@ -254,17 +255,20 @@ class SpikingSequential {
 
   /// Calibrates where the event path of each dense synapse after the first neuron layer
   /// starts a run: runs `x` (`input_shape::size x samples`; a few hundred training images
-  /// do) for one step and keeps, per input of each such synapse, the value it takes most
-  /// often at step 1 (`reference_from_samples`: 0, +Vth or -Vth for spikes), with the
-  /// current that reference causes. Later runs start from it rather than from x(0) = 0, so
-  /// step 1 costs only the inputs that differ from it (Net1 on MNIST: ~550 rather than ~880
-  /// of layer 1's 1,200 neurons per image, docs/benchmarks.md). Results are unchanged up to
-  /// float rounding. Set before sharing the network between threads.
-  /// \throws ShapeError if `x` has the wrong number of rows; ConfigError if it has no
-  /// columns or a NaN/inf value, or the network has a NaN/inf parameter (`validate`). A
-  /// refused calibration keeps the previous reference.
-  void calibrate_event_reference(const Matrix& x) {
+  /// do) for one step and groups the step-1 inputs of each such synapse into
+  /// `references_per_synapse` references (`reference_from_samples`: k-modes over values
+  /// 0, +Vth and -Vth), each with the current it causes. A later run starts every sample
+  /// from the reference nearest to its own step-1 input rather than from x(0) = 0, so step
+  /// 1 costs only the inputs that differ from it (Net1 on MNIST, per test image, of layer
+  /// 1's 1,200 neurons: ~880 from 0, ~545 from 1 reference, ~380 from 16;
+  /// docs/benchmarks.md). Results are unchanged up to float rounding. Set before sharing
+  /// the network between threads; runs already begun keep the references they started with.
+  /// \throws ShapeError if `x` has the wrong number of rows; ConfigError if
+  /// `references_per_synapse` is 0, `x` has no columns or a NaN/inf value, or the network
+  /// has a NaN/inf parameter (`validate`). A refused calibration keeps the previous references.
+  void calibrate_event_reference(const Matrix& x, std::size_t references_per_synapse = default_event_references) {
     const std::string where = "SpikingSequential.calibrate_event_reference: ";
+    require_at_least_one(references_per_synapse, "SpikingSequential.calibrate_event_reference.references_per_synapse");
     if (static_cast<std::size_t>(x.rows()) != input_shape::size)
       throw ShapeError(where + "x has " + std::to_string(x.rows()) + " rows (features), expected " +
                        std::to_string(input_shape::size));
@@ -286,21 +290,29 @@ class SpikingSequential {
     decltype(references_) references;
     detail::for_each_index<num_layers>([&](auto i) {
       if constexpr (i.value >= first_neuron && std::is_same_v<typename detail::layer_reference<layer_type<i>>::type,
-                                                              SynapseReference>)
-        std::get<i>(references) = reference_from_samples(std::get<i>(layers_).weight, std::get<i>(layers_).bias,
-                                                         std::get<i>(s.layer_states).previous_input);
+                                                              std::shared_ptr<const SynapseReference>>)
+        std::get<i>(references) = std::make_shared<const SynapseReference>(
+            reference_from_samples(std::get<i>(layers_).weight, std::get<i>(layers_).bias,
+                                   std::get<i>(s.layer_states).previous_input, references_per_synapse));
     });
     references_ = std::move(references);
   }
   /// Runs start from x(0) = 0 again.
   void clear_event_reference() { references_ = {}; }
-  /// The reference input of layer `I`, a dense synapse (empty unless calibrated).
+  /// The references of layer `I`, a dense synapse (empty unless calibrated).
   template <std::size_t I>
   [[nodiscard]] const SynapseReference& event_reference() const noexcept {
-    static_assert(std::is_same_v<typename detail::layer_reference<layer_type<I>>::type, SynapseReference>,
+    static_assert(std::is_same_v<typename detail::layer_reference<layer_type<I>>::type,
+                                 std::shared_ptr<const SynapseReference>>,
                   "dualspike::SpikingSequential::event_reference<I>: layer I is not a dense synapse");
-    return std::get<I>(references_);
+    static const SynapseReference none;
+    return std::get<I>(references_) ? *std::get<I>(references_) : none;
   }
+  /// References per dense synapse that `calibrate_event_reference` fits by default. On
+  /// Net1 (MNIST, 1,000 training images) step 1 of layer 2 then lists ~380 rather than
+  /// ~545 (1 reference) changed inputs of 1,200 per test image; choosing the nearest of 16
+  /// costs ~16 x 1,200 compares per sample.
+  static constexpr std::size_t default_event_references = 16;
 
   /// Selects how dense and Conv2d synapses propagate (default: automatic, events below a
   /// fraction `event_threshold` of changed inputs per layer and step; the default -1 means
