@@ -260,7 +260,7 @@ class SpikingSequential {
   /// 0, +Vth and -Vth), each with the current it causes. A later run starts every sample
   /// from the reference nearest to its own step-1 input rather than from x(0) = 0, so step
   /// 1 costs only the inputs that differ from it (Net1 on MNIST, per test image, of layer
-  /// 1's 1,200 neurons: ~880 from 0, ~545 from 1 reference, ~380 from 16;
+  /// 1's 1,200 neurons: ~880 from 0, ~550 from 1 reference, ~390 from 16;
   /// docs/benchmarks.md). Results are unchanged up to float rounding. Set before sharing
   /// the network between threads; runs already begun keep the references they started with.
   /// \throws ShapeError if `x` has the wrong number of rows; ConfigError if
@@ -309,8 +309,8 @@ class SpikingSequential {
     return std::get<I>(references_) ? *std::get<I>(references_) : none;
   }
   /// References per dense synapse that `calibrate_event_reference` fits by default. On
-  /// Net1 (MNIST, 1,000 training images) step 1 of layer 2 then lists ~380 rather than
-  /// ~545 (1 reference) changed inputs of 1,200 per test image; choosing the nearest of 16
+  /// Net1 (MNIST, 1,000 training images) step 1 of layer 2 then lists ~390 rather than
+  /// ~550 (1 reference) changed inputs of 1,200 per test image; choosing the nearest of 16
   /// costs ~16 x 1,200 compares per sample.
   static constexpr std::size_t default_event_references = 16;
 
