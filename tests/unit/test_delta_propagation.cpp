@@ -216,9 +216,13 @@ TEST_CASE("reference_from_samples: per input the most frequent of 0, max and min
   CHECK_FALSE(r.empty());
   CHECK(ds::SynapseReference{}.empty());
 
-  CHECK_THROWS_AS((void)ds::reference_from_samples(w, b, x1, 0), ds::ConfigError);
-  CHECK_THROWS_AS((void)ds::reference_from_samples(w, b, ds::Matrix(5, 0)), ds::ConfigError);
-  CHECK_THROWS_AS((void)ds::reference_from_samples(w, b, ds::Matrix::Zero(4, 3)), ds::ShapeError);
+  CHECK_THROWS_WITH_AS((void)ds::reference_from_samples(w, b, x1, 0),
+                       "reference_from_samples: references = 0, expected >= 1", ds::ConfigError);
+  CHECK_THROWS_WITH_AS((void)ds::reference_from_samples(w, b, ds::Matrix(5, 0)),
+                       "reference_from_samples: x1 has no samples (0 columns)", ds::ConfigError);
+  CHECK_THROWS_WITH_AS((void)ds::reference_from_samples(w, b, ds::Matrix::Zero(4, 3)),
+                       "reference_from_samples: samples have 4 rows, bias 2, expected the weight's 5 inputs and 2 outputs",
+                       ds::ShapeError);
 }
 
 TEST_CASE("reference_from_samples with several references: k-modes groups; nearest counts differing entries") {

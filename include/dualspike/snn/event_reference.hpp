@@ -105,7 +105,7 @@ struct SynapseReference {
   if (references == 0) throw ConfigError("reference_from_samples: references = 0, expected >= 1");
   if (x1.cols() == 0) throw ConfigError("reference_from_samples: x1 has no samples (0 columns)");
   const Eigen::Index n = x1.cols();
-  const Eigen::Index k_count = std::min<Eigen::Index>(static_cast<Eigen::Index>(std::min<std::size_t>(references, static_cast<std::size_t>(n))), n);
+  const auto k_count = static_cast<Eigen::Index>(std::min(references, static_cast<std::size_t>(n)));
   SynapseReference r;
   if (k_count == 1) {
     r.inputs = most_frequent_inputs(x1);

@@ -13,7 +13,7 @@
 ///  - dense synapses after the first neuron layer keep their current and propagate only
 ///    the input changes x(t) - x(t-1) when few inputs changed (delta_propagation.hpp),
 ///    starting from x(0) = 0, so step 1 costs only the neurons that spike at once (or from
-///    a calibrated reference input, `calibrate_event_reference`);
+///    the nearest of the reference inputs fitted by `calibrate_event_reference`);
 ///    Conv2d synapses likewise scatter the input changes into their output map
 ///    (conv_delta_propagation.hpp);
 ///    `set_propagation` selects the path (all give the same result up to float rounding);
