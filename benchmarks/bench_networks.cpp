@@ -1,6 +1,6 @@
 // Network throughput of Net1 and Net2: ANN inference, SNN inference at T = 1, 3, 8, 32
-// (batch 1000 and batch 1), the whole 10k MNIST test set through `simulate`, and one
-// training epoch (Net1, Net2, Net4).
+// (batch 1000 and batch 1), the whole 10k MNIST test set through `simulate`, Net1's first
+// step against the number of event references, and one training epoch (Net1, Net2, Net4).
 // items/s = images/s (wall time; every case uses all OpenMP threads).
 //
 //   build-bench/benchmarks/bench_networks                      # all, OMP_NUM_THREADS threads
@@ -13,6 +13,7 @@
 // which gives the saturated stReLU units of a trained net). Only the cases that need
 // weights trigger this. Data: $DUALSPIKE_DATA_DIR (default <source>/data/mnist).
 // $DUALSPIKE_PROPAGATION = dense | event | automatic (default) forces the SNN's synaptic path.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -164,6 +165,49 @@ void BM_SnnInference(benchmark::State& state) {
   state.counters["threads"] = ds::bench::max_threads();
 }
 
+// `begin` + step 1 with the event references of layer 2 (Net1's second dense synapse)
+// calibrated on the first 1,000 training images, on batches of 1000 test images.
+// Args: references per synapse (0: none, runs start from x(0) = 0). Counter:
+// step1_changes = layer-2 inputs (of 1,200) that differ from each image's starting point
+// at step 1, as listed by the event path, averaged over the 10k test images.
+void BM_Net1FirstStep(benchmark::State& state) {
+  const auto& ctx = Context<ds::nets::Net1>::get();
+  if (!ready(state, ctx)) return;
+  auto snn = ctx.snn;
+  if (state.range(0) == 0) {
+    snn.clear_event_reference();
+  } else {
+    const ds::Dataset train_set =
+        ctx.train_set.size() > 0 ? ctx.train_set : NetTraits<ds::nets::Net1>::load(ds::Split::train);
+    snn.calibrate_event_reference(train_set.images.leftCols(std::min<Eigen::Index>(1000, train_set.images.cols())),
+                                  static_cast<std::size_t>(state.range(0)));
+  }
+  using Snn = decltype(snn);
+  typename Snn::State st;
+  const ds::Propagation mode = snn.propagation();
+  snn.set_propagation(ds::Propagation::event);
+  double changes = 0.0, images = 0.0;
+  for (const auto& batch : ctx.batches_1000) {
+    snn.begin(batch, st);
+    snn.step(st);
+    changes += static_cast<double>(std::get<2>(st.layer_states).offsets.back());
+    images += static_cast<double>(batch.cols());
+  }
+  snn.set_propagation(mode, snn.event_threshold());
+  std::size_t k = 0;
+  std::int64_t done = 0;
+  for (auto _ : state) {
+    snn.begin(ctx.batches_1000[k], st);
+    snn.step(st);
+    benchmark::DoNotOptimize(st.readout.data());
+    done += ctx.batches_1000[k].cols();
+    k = (k + 1) % ctx.batches_1000.size();
+  }
+  state.SetItemsProcessed(done);
+  state.counters["step1_changes"] = changes / images;
+  state.counters["threads"] = ds::bench::max_threads();
+}
+
 // `simulate` over the whole test set (per-step accuracy and spike counts included), as a
 // user runs it. Args: T. Counter: accuracy after T steps.
 template <class Net>
@@ -222,6 +266,7 @@ BENCHMARK_TEMPLATE(BM_SnnInference, ds::nets::Net1)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_Simulate, ds::nets::Net1)->ArgName("T")->Arg(3)->Arg(32)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Net1FirstStep)->ArgName("references")->Arg(0)->Arg(1)->Arg(4)->Arg(16)->Arg(64)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_TrainEpoch, ds::nets::Net1)->Iterations(1)->UseRealTime()->Unit(benchmark::kSecond);
 // Net2 (conv 12c5 - pool - conv 64c5 - pool - 10, issue 4's second network): the same
 // inference cases. Weights: $DUALSPIKE_NET2_WEIGHTS (e.g. `paper_net --net net2`'s
