@@ -331,6 +331,20 @@ TEST_CASE("calibrate_event_reference: fewer step-1 changes, same readouts as the
     cleared.step(s);
     CHECK(std::get<2>(s.layer_states).offsets.back() == from_reference);
   }
+  // A run that never took an event step (dense mode) leaves no reference behind: the next
+  // run of the same state, without references, starts from zero.
+  {
+    Snn::State s;
+    snn.set_propagation(ds::Propagation::dense);
+    snn.begin(data.images, s);
+    snn.step(s);
+    Snn cleared = snn;
+    cleared.clear_event_reference();
+    cleared.set_propagation(ds::Propagation::event);
+    cleared.begin(data.images, s);
+    cleared.step(s);
+    CHECK(std::get<2>(s.layer_states).offsets.back() == from_zero);
+  }
   // One reference per calibration sample: each of them starts from itself, so step 1
   // lists no change at all, and the readouts still match the dense path.
   {

@@ -71,6 +71,7 @@ struct DeltaSynapseState {
   void prime_from_zero(const Vector& bias, Eigen::Index in_features, Eigen::Index batch) {
     previous_input.setZero(in_features, batch);
     detail::replicate_columns(bias, batch, current);
+    pending_reference.reset();  // (left by a run that never took an event step)
     primed = true;
     last_density = 1.0;
   }

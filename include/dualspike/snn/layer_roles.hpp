@@ -6,8 +6,8 @@
 /// calibrated reference each keeps, and where the first neuron layer is.
 #include <array>
 #include <concepts>
-#include <memory>
 #include <cstddef>
+#include <memory>
 #include <variant>
 
 #include "../core/shape.hpp"
