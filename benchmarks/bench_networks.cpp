@@ -177,10 +177,12 @@ void BM_Net1FirstStep(benchmark::State& state) {
   if (state.range(0) == 0) {
     snn.clear_event_reference();
   } else {
-    const ds::Dataset train_set =
-        ctx.train_set.size() > 0 ? ctx.train_set : NetTraits<ds::nets::Net1>::load(ds::Split::train);
-    snn.calibrate_event_reference(train_set.images.leftCols(std::min<Eigen::Index>(1000, train_set.images.cols())),
-                                  static_cast<std::size_t>(state.range(0)));
+    const auto calibrate = [&](const ds::Matrix& images) {
+      snn.calibrate_event_reference(images.leftCols(std::min<Eigen::Index>(1000, images.cols())),
+                                    static_cast<std::size_t>(state.range(0)));
+    };
+    if (ctx.train_set.size() > 0) calibrate(ctx.train_set.images);
+    else calibrate(NetTraits<ds::nets::Net1>::load(ds::Split::train).images);
   }
   using Snn = decltype(snn);
   typename Snn::State st;

@@ -322,7 +322,7 @@ int run(const Config& cfg) {
     }
   }
 
-  json doc = {{"impl", "dualspike"}, {"quick", cfg.quick}, {"event_reference", cfg.event_reference}, {"event_references", cfg.event_references}, {"threads", cfg.threads}, {"weights", weights_source},
+  json doc = {{"impl", "dualspike"}, {"quick", cfg.quick}, {"event_reference", cfg.event_reference}, {"event_references", cfg.event_reference ? cfg.event_references : 0}, {"threads", cfg.threads}, {"weights", weights_source},
               {"records", rec.records_}};
   std::ofstream(cfg.out) << doc.dump(1) << "\n";
   std::printf("wrote %s\n", cfg.out.c_str());

@@ -150,6 +150,42 @@ TEST_CASE("SNN: every propagation path and thread count gives the same readout a
   CHECK_THROWS_AS(snn.set_propagation(ds::Propagation::automatic, 1.5), ds::ConfigError);
 }
 
+TEST_CASE("SNN: switching the propagation mode between steps keeps the currents exact") {
+  ds::Rng rng(34);
+  Small ann;
+  ann.init(5);
+  ann.get<0>().weight *= 4.0f;
+  const auto data = small_dataset(50, rng);
+  auto snn = ds::to_snn(ann);
+  using Snn = decltype(snn);
+  snn.set_propagation(ds::Propagation::dense);
+  Snn::State ref;
+  snn.begin(data.images, ref);
+  std::vector<ds::Matrix> readouts;
+  for (int t = 0; t < 8; ++t) {
+    snn.step(ref);
+    readouts.push_back(ref.readout);
+  }
+  // event, event, dense, dense, event, automatic, dense, event: after a dense step the
+  // event path must not add changes against an input it did not see.
+  const ds::Propagation modes[] = {ds::Propagation::event, ds::Propagation::event,  ds::Propagation::dense,
+                                   ds::Propagation::dense, ds::Propagation::event,  ds::Propagation::automatic,
+                                   ds::Propagation::dense, ds::Propagation::event};
+  for (const bool calibrated : {false, true}) {
+    if (calibrated) snn.calibrate_event_reference(data.images.leftCols(20));
+    Snn::State s;
+    snn.set_propagation(modes[0]);
+    snn.begin(data.images, s);
+    for (int t = 0; t < 8; ++t) {
+      snn.set_propagation(modes[t]);
+      snn.step(s);
+      INFO("calibrated " << calibrated << ", t = " << t + 1);
+      CHECK((s.readout - readouts[static_cast<std::size_t>(t)]).cwiseAbs().maxCoeff() < 1e-3f);
+    }
+    CHECK(std::get<2>(s.layer_states).event_steps >= 2);
+  }
+}
+
 TEST_CASE("event_break_even: high for a GEMV (batch 1), low for large batches") {
   CHECK(ds::event_break_even(1) == doctest::Approx(0.9));
   CHECK(ds::event_break_even(8) == doctest::Approx(0.66));
@@ -218,6 +254,12 @@ TEST_CASE("reference_from_samples: per input the most frequent of 0, max and min
 
   CHECK_THROWS_WITH_AS((void)ds::reference_from_samples(w, b, x1, 0),
                        "reference_from_samples: references = 0, expected >= 1", ds::ConfigError);
+  CHECK_THROWS_WITH_AS((void)ds::reference_from_samples(w, b, x1, 2, 0),
+                       "reference_from_samples: max_iterations = 0, expected >= 1", ds::ConfigError);
+  ds::Matrix bad = x1;
+  bad(1, 2) = std::numeric_limits<float>::infinity();
+  CHECK_THROWS_WITH_AS((void)ds::reference_from_samples(w, b, bad),
+                       "reference_from_samples.x1[11] = inf, expected a finite value", ds::ConfigError);
   CHECK_THROWS_WITH_AS((void)ds::reference_from_samples(w, b, ds::Matrix(5, 0)),
                        "reference_from_samples: x1 has no samples (0 columns)", ds::ConfigError);
   CHECK_THROWS_WITH_AS((void)ds::reference_from_samples(w, b, ds::Matrix::Zero(4, 3)),
@@ -320,16 +362,25 @@ TEST_CASE("calibrate_event_reference: fewer step-1 changes, same readouts as the
     CHECK(changed.event_reference<2>().empty());
   }
 
-  // A run that has begun keeps the references it started with, even if the network's are
-  // cleared before its first step.
+  // A run that has begun keeps the references it started with, even after the network
+  // that owned them is gone (ASan would catch a dangling reference here).
   {
-    Snn::State s;
-    snn.set_propagation(ds::Propagation::event);
-    snn.begin(data.images, s);
+    Snn::State s, expected;
+    {
+      Snn net = snn;
+      net.calibrate_event_reference(calibration, 4);  // references owned by `net` alone
+      net.set_propagation(ds::Propagation::event);
+      net.begin(data.images, expected);
+      net.step(expected);
+      net.begin(data.images, s);
+    }
     Snn cleared = snn;
     cleared.clear_event_reference();
+    cleared.set_propagation(ds::Propagation::event);
     cleared.step(s);
-    CHECK(std::get<2>(s.layer_states).offsets.back() == from_reference);
+    CHECK(std::get<2>(s.layer_states).offsets.back() == std::get<2>(expected.layer_states).offsets.back());
+    CHECK(std::get<2>(s.layer_states).offsets.back() < from_zero);
+    CHECK(s.readout == expected.readout);
   }
   // A run that never took an event step (dense mode) leaves no reference behind: the next
   // run of the same state, without references, starts from zero.
@@ -359,11 +410,30 @@ TEST_CASE("calibrate_event_reference: fewer step-1 changes, same readouts as the
     check_paths_match_dense(own, calibration, 20);
   }
   snn.set_propagation(ds::Propagation::automatic);
+  // One calibrated network shared by threads, each with its own state: the same results as
+  // one thread and as the dense path.
+  {
+    ds::SimulateOptions opt;
+    opt.time_steps = 20;
+    opt.batch_size = 40;  // 2 batches, the last one partial
+    opt.threads = 3;
+    const auto r_threads = ds::simulate(snn, data, opt);
+    opt.threads = 1;
+    const auto r_one = ds::simulate(snn, data, opt);
+    Snn dense = snn;
+    dense.set_propagation(ds::Propagation::dense);
+    const auto r_dense = ds::simulate(dense, data, opt);
+    CHECK(r_threads.accuracy == r_dense.accuracy);
+    CHECK(r_one.accuracy == r_dense.accuracy);
+    CHECK(r_threads.spikes_per_sample == r_dense.spikes_per_sample);
+  }
 
   CHECK_THROWS_WITH_AS(snn.calibrate_event_reference(calibration, 0),
                        "SpikingSequential.calibrate_event_reference.references_per_synapse = 0, expected >= 1",
                        ds::ConfigError);
-  CHECK_THROWS_AS(snn.calibrate_event_reference(ds::Matrix::Zero(19, 3)), ds::ShapeError);
+  CHECK_THROWS_WITH_AS(snn.calibrate_event_reference(ds::Matrix::Zero(19, 3)),
+                       "SpikingSequential.calibrate_event_reference: x has 19 rows (features), expected 20",
+                       ds::ShapeError);
   CHECK_THROWS_AS(snn.calibrate_event_reference(ds::Matrix::Zero(20, 0)), ds::ConfigError);
   ds::Matrix bad = data.images.leftCols(3);
   bad(5, 1) = std::numeric_limits<float>::quiet_NaN();

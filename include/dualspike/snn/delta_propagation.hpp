@@ -89,7 +89,9 @@ struct DeltaSynapseState {
 
   /// Sample j starts from the reference nearest to `x1.col(j)` (`in x batch`): x(0) and
   /// I(0) become that reference's input and current. Called at the first step after
-  /// `prime_from`; then the state is primed and the reference released.
+  /// `prime_from`; then the state is primed and the reference released. Requires a
+  /// pending, non-empty reference whose inputs have `x1.rows()` rows (`propagate_dense`
+  /// checks the rows and otherwise starts on the GEMM path).
   void start_from_reference(const Eigen::Ref<const Matrix>& x1) {
     const SynapseReference& r = *pending_reference;
     previous_input.resize(r.inputs.rows(), x1.cols());
@@ -311,6 +313,7 @@ inline const Matrix& propagate_dense(const Matrix& weight, const Vector& bias, c
   };
   if (mode == Propagation::dense) {
     dense();
+    state.primed = false;  // previous_input is stale: a later event step starts on the GEMM path
     return state.current;
   }
   if (state.pending_reference && state.pending_reference->inputs.rows() == input.rows())

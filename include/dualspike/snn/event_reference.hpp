@@ -15,6 +15,7 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "../core/checks.hpp"
 #include "../core/errors.hpp"
 #include "../core/shape.hpp"
 
@@ -51,7 +52,8 @@ struct SynapseReference {
   [[nodiscard]] Eigen::Index size() const noexcept { return inputs.cols(); }
 
   /// The reference nearest to `x` (`in` values): the column of `inputs` that differs
-  /// from `x` in the fewest entries (the first of equals). Requires a non-empty reference.
+  /// from `x` in the fewest entries (the first of equals). Requires a non-empty reference
+  /// and `inputs.rows()` readable values at `x`.
   [[nodiscard]] Eigen::Index nearest(const float* x) const noexcept {
     const auto n = static_cast<std::size_t>(inputs.rows());
     Eigen::Index best = 0;
@@ -94,7 +96,8 @@ struct SynapseReference {
 /// `max_iterations` rounds. At most one reference per sample. \returns the references with
 /// their currents `W x_ref + b`.
 /// \throws ShapeError if `x1` does not have the weight's number of inputs as rows or
-/// `bias` its number of outputs; ConfigError if `references` is 0 or `x1` has no columns.
+/// `bias` its number of outputs; ConfigError if `references` or `max_iterations` is below
+/// 1, or `x1` has no columns or a NaN/inf value (named by its flat column-major index).
 [[nodiscard]] inline SynapseReference reference_from_samples(const Matrix& weight, const Vector& bias,
                                                              const Matrix& x1, std::size_t references = 1,
                                                              int max_iterations = 10) {
@@ -103,7 +106,10 @@ struct SynapseReference {
                      std::to_string(bias.size()) + ", expected the weight's " + std::to_string(weight.cols()) +
                      " inputs and " + std::to_string(weight.rows()) + " outputs");
   if (references == 0) throw ConfigError("reference_from_samples: references = 0, expected >= 1");
+  if (max_iterations < 1)
+    throw ConfigError("reference_from_samples: max_iterations = " + std::to_string(max_iterations) + ", expected >= 1");
   if (x1.cols() == 0) throw ConfigError("reference_from_samples: x1 has no samples (0 columns)");
+  require_all_finite(x1.reshaped(), "reference_from_samples.x1");
   const Eigen::Index n = x1.cols();
   const auto k_count = static_cast<Eigen::Index>(std::min(references, static_cast<std::size_t>(n)));
   SynapseReference r;

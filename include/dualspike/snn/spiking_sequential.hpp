@@ -276,11 +276,12 @@ class SpikingSequential {
     require_all_finite(x.reshaped(), "SpikingSequential.calibrate_event_reference.x");
     validate();
     State s;
-    begin(x, s);
-    // The event path records every synapse's step-1 input in its state's previous_input.
+    // The event path records every synapse's step-1 input in its state's previous_input
+    // (and computes them as the runs it calibrates for do: `begin` uses the mode too).
     const Propagation mode = propagation_;
     propagation_ = Propagation::event;
     try {
+      begin(x, s);
       step(s);
     } catch (...) {
       propagation_ = mode;
@@ -299,7 +300,9 @@ class SpikingSequential {
   }
   /// Runs start from x(0) = 0 again.
   void clear_event_reference() { references_ = {}; }
-  /// The references of layer `I`, a dense synapse (empty unless calibrated).
+  /// The references of layer `I`, a dense synapse (empty unless calibrated). The reference
+  /// stays valid until the network's references change (`calibrate_event_reference`,
+  /// `clear_event_reference`, the mutable `get<I>()`).
   template <std::size_t I>
   [[nodiscard]] const SynapseReference& event_reference() const noexcept {
     static_assert(std::is_same_v<typename detail::layer_reference<layer_type<I>>::type,
