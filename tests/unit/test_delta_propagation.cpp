@@ -95,6 +95,15 @@ ds::Dataset small_dataset(std::size_t n, ds::Rng& rng) {
   return d;
 }
 
+/// `Small` initialized from `seed`, with layer 1's weights times 4 so that part of it
+/// saturates (repetitive spikes, as in a trained net), converted to an SNN.
+auto saturated_small_snn(std::uint64_t seed) {
+  Small ann;
+  ann.init(seed);
+  ann.get<0>().weight *= 4.0f;
+  return ds::to_snn(ann);
+}
+
 /// Runs `snn` on `x` for `steps` steps on the dense path, then on the event and automatic
 /// paths, whose readouts must match the dense one at every step within 1e-3, with at
 /// least one event step on the second dense synapse (layer 2 of `Small`).
@@ -124,11 +133,8 @@ void check_paths_match_dense(Snn& snn, const ds::Matrix& x, int steps) {
 
 TEST_CASE("SNN: every propagation path and thread count gives the same readout and predictions") {
   ds::Rng rng(33);
-  Small ann;
-  ann.init(4);
-  ann.get<0>().weight *= 4.0f;  // saturate part of layer 1
   const auto data = small_dataset(97, rng);
-  auto snn = ds::to_snn(ann);
+  auto snn = saturated_small_snn(4);
   using Snn = decltype(snn);
   static_assert(std::is_same_v<std::tuple_element_t<2, decltype(Snn::State{}.layer_states)>, ds::DeltaSynapseState>);
 
@@ -152,11 +158,8 @@ TEST_CASE("SNN: every propagation path and thread count gives the same readout a
 
 TEST_CASE("SNN: switching the propagation mode between steps keeps the currents exact") {
   ds::Rng rng(34);
-  Small ann;
-  ann.init(5);
-  ann.get<0>().weight *= 4.0f;
   const auto data = small_dataset(50, rng);
-  auto snn = ds::to_snn(ann);
+  auto snn = saturated_small_snn(5);
   using Snn = decltype(snn);
   snn.set_propagation(ds::Propagation::dense);
   Snn::State ref;
@@ -300,11 +303,8 @@ TEST_CASE("reference_from_samples with several references: k-modes groups; neare
 
 TEST_CASE("calibrate_event_reference: fewer step-1 changes, same readouts as the dense path") {
   ds::Rng rng(36);
-  Small ann;
-  ann.init(4);
-  ann.get<0>().weight *= 4.0f;  // saturate part of layer 1
   const auto data = small_dataset(80, rng);
-  auto snn = ds::to_snn(ann);
+  auto snn = saturated_small_snn(4);
   using Snn = decltype(snn);
   snn.set_propagation(ds::Propagation::event);
   // Step-1 changes of the second dense synapse, listed by the event path.

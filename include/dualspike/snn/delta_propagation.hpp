@@ -87,12 +87,13 @@ struct DeltaSynapseState {
     last_density = 1.0;
   }
 
-  /// Sample j starts from the reference nearest to `x1.col(j)` (`in x batch`): x(0) and
-  /// I(0) become that reference's input and current. Called at the first step after
-  /// `prime_from`; then the state is primed and the reference released. Requires a
-  /// pending, non-empty reference whose inputs have `x1.rows()` rows (`propagate_dense`
-  /// checks the rows and otherwise starts on the GEMM path).
+  /// If a reference is pending (`prime_from`) and its inputs have `x1.rows()` rows, sample
+  /// j starts from the reference nearest to `x1.col(j)` (`in x batch`): x(0) and I(0)
+  /// become that reference's input and current; then the state is primed and the reference
+  /// released. Otherwise nothing happens (the first step then runs on the GEMM path).
+  /// Called by `propagate_dense` and `propagate_dense_steps` at every non-dense step.
   void start_from_reference(const Eigen::Ref<const Matrix>& x1) {
+    if (!pending_reference || pending_reference->inputs.rows() != x1.rows()) return;
     const SynapseReference& r = *pending_reference;
     previous_input.resize(r.inputs.rows(), x1.cols());
     current.resize(r.currents.rows(), x1.cols());
@@ -316,8 +317,7 @@ inline const Matrix& propagate_dense(const Matrix& weight, const Vector& bias, c
     state.primed = false;  // previous_input is stale: a later event step starts on the GEMM path
     return state.current;
   }
-  if (state.pending_reference && state.pending_reference->inputs.rows() == input.rows())
-    state.start_from_reference(input);
+  state.start_from_reference(input);
   if (!state.primed || state.previous_input.cols() != input.cols()) {
     dense();
     state.previous_input = input;
@@ -358,8 +358,7 @@ inline const Matrix& propagate_dense_steps(const Matrix& weight, const Vector& b
   const Eigen::Index cols = input.cols();
   const Eigen::Index steps = cols / batch;
   Matrix& out = state.block_current;
-  if (mode != Propagation::dense && state.pending_reference && state.pending_reference->inputs.rows() == input.rows())
-    state.start_from_reference(input.leftCols(batch));
+  if (mode != Propagation::dense) state.start_from_reference(input.leftCols(batch));
   bool events = mode != Propagation::dense && state.primed && state.previous_input.cols() == batch &&
                 state.previous_input.rows() == input.rows();
   if (events) {
