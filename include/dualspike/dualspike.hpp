@@ -19,6 +19,7 @@
 #include "layers/flatten.hpp"
 #include "neurons/if_kernel.hpp"
 #include "neurons/if_neuron.hpp"
+#include "neurons/threshold_scheme.hpp"
 
 #include "network/evaluate.hpp"
 #include "network/layer.hpp"
@@ -29,6 +30,8 @@
 #include "train/schedule.hpp"
 #include "train/trainer.hpp"
 
+#include "convert/data_norm.hpp"
+#include "convert/snn_counterpart.hpp"
 #include "convert/to_snn.hpp"
 #include "snn/simulate.hpp"
 #include "snn/spiking_sequential.hpp"

@@ -1,10 +1,13 @@
 #pragma once
 /// \file to_snn.hpp
 /// ANN -> SNN conversion (paper Section 3.2, Fig. 1a): a type-level map of every layer to
-/// its spiking counterpart (`L::snn_type`, e.g. StReLU -> DualThresholdIF) plus a copy of
-/// the weights. Dense, Conv2d, AvgPool2d and Flatten carry over unchanged; Dropout
+/// its spiking counterpart (`snn_counterpart`, snn_counterpart.hpp: stReLU -> symmetric
+/// dual-threshold IF, tReLU -> single-threshold IF, atLeakyReLU -> asymmetric IF) plus a copy
+/// of the weights. Dense, Conv2d, AvgPool2d and Flatten carry over unchanged; Dropout
 /// vanishes; a BatchNorm is folded into the Conv2d/Dense directly before it. A layer with
-/// no exact spiking counterpart is refused at compile time.
+/// no exact spiking counterpart is refused at compile time, and so is an unbounded
+/// activation (ReLU, LeakyReLU), which converts through data-based normalization instead
+/// (`to_snn(ann, DataNorm{...})`, data_norm.hpp).
 #include <array>
 #include <cstddef>
 #include <tuple>
@@ -12,15 +15,9 @@
 #include <utility>
 
 #include "../snn/spiking_sequential.hpp"
+#include "snn_counterpart.hpp"
 
 namespace dualspike {
-
-/// A layer that declares its spiking counterpart, or `snn_type = void` when it vanishes
-/// from the SNN (Dropout).
-template <class L>
-concept ConvertibleLayer = std::is_void_v<typename L::snn_type> || requires(const L& l) {
-  { l.to_snn() } -> std::convertible_to<typename L::snn_type>;
-};
 
 /// A layer folded into the layer before it at conversion (BatchNorm).
 template <class L>
@@ -30,19 +27,20 @@ concept FoldedLayer = requires {
   { std::declval<const L&>().shift() } -> std::convertible_to<Vector>;
 };
 
-/// A layer that can absorb a following BatchNorm (Dense, Conv2d).
+/// A layer that can absorb a following BatchNorm (Dense, Conv2d): `fold_batch_norm` returns
+/// the same layer type with the BatchNorm folded in.
 template <class L>
-concept BatchNormFoldable = ConvertibleLayer<L> && requires(const L& l, const Vector& v) {
-  { l.fold_batch_norm(v, v) } -> std::convertible_to<typename L::snn_type>;
+concept BatchNormFoldable = requires(const L& l, const Vector& v) {
+  { l.fold_batch_norm(v, v) } -> std::convertible_to<L>;
 };
 
 namespace detail {
-template <class Tuple>
+template <class Tuple, class Firing>
 struct conversion_check;
-template <class... L>
-struct conversion_check<std::tuple<L...>> {
+template <class... L, class Firing>
+struct conversion_check<std::tuple<L...>, Firing> {
   static constexpr std::array<bool, sizeof...(L)> folded{FoldedLayer<L>...};
-  static constexpr std::array<bool, sizeof...(L)> convertible{ConvertibleLayer<L>...};
+  static constexpr std::array<bool, sizeof...(L)> convertible{ConvertibleLayer<L, Firing>...};
   static constexpr std::array<bool, sizeof...(L)> foldable{BatchNormFoldable<L>...};
   /// Every layer converts or is folded.
   static constexpr bool all_convertible() {
@@ -56,6 +54,7 @@ struct conversion_check<std::tuple<L...>> {
       if (folded[i] && (i == 0 || !foldable[i - 1])) return false;
     return true;
   }
+  static constexpr bool any_needs_data_norm = (needs_data_norm_v<L> || ...);
 };
 
 /// Whether layer I+1 of the tuple exists and is folded into layer I.
@@ -67,50 +66,62 @@ constexpr bool next_is_folded() {
     return false;
 }
 
-template <std::size_t I, class Tuple>
+template <class Firing, std::size_t I, class Tuple>
 auto convert_from(const Tuple& layers) {
   constexpr std::size_t n = std::tuple_size_v<Tuple>;
   if constexpr (I == n) {
     return std::tuple<>{};
   } else {
     using L = std::tuple_element_t<I, Tuple>;
+    using Map = snn_counterpart<L, Firing>;
     const L& layer = std::get<I>(layers);
     if constexpr (next_is_folded<I, Tuple>()) {
       const auto& bn = std::get<I + 1>(layers);
-      using Folded = typename L::snn_type;
-      return std::tuple_cat(std::tuple<Folded>(layer.fold_batch_norm(bn.scale(), bn.shift())),
-                            convert_from<I + 2>(layers));
-    } else if constexpr (std::is_void_v<typename L::snn_type>) {
-      return convert_from<I + 1>(layers);
+      return std::tuple_cat(std::tuple<typename Map::type>(Map::convert(layer.fold_batch_norm(bn.scale(), bn.shift()))),
+                            convert_from<Firing, I + 2>(layers));
+    } else if constexpr (std::is_void_v<typename Map::type>) {
+      return convert_from<Firing, I + 1>(layers);
     } else {
-      return std::tuple_cat(std::tuple<typename L::snn_type>(layer.to_snn()), convert_from<I + 1>(layers));
+      return std::tuple_cat(std::tuple<typename Map::type>(Map::convert(layer)), convert_from<Firing, I + 1>(layers));
     }
+  }
+}
+
+/// The checks every conversion makes, then the converted layers as a `SpikingSequential`.
+template <class Firing, bool WithDataNorm, class Net>
+auto convert_network(const Net& ann) {
+  using check = conversion_check<typename Net::layers_type, Firing>;
+  static_assert(check::all_convertible(),
+                "dualspike::to_snn: a layer of this network has no exact spiking counterpart (no snn_counterpart "
+                "specialization), so the network cannot be converted");
+  static_assert(check::folds_valid(),
+                "dualspike::to_snn: a BatchNorm must directly follow a Conv2d or Dense layer, into which it is "
+                "folded at conversion");
+  static_assert(WithDataNorm || !check::any_needs_data_norm,
+                "dualspike::to_snn: ReLU and LeakyReLU are unbounded and have no threshold for their neurons: convert "
+                "with data-based normalization, ds::to_snn(ann, ds::DataNorm{calibration_inputs})");
+  if constexpr (check::all_convertible() && check::folds_valid() && (WithDataNorm || !check::any_needs_data_norm)) {
+    ann.validate();
+    auto snn_layers = convert_from<Firing, 0>(ann.layers());
+    return std::apply(
+        [](auto&&... layer) { return SpikingSequential<std::decay_t<decltype(layer)>...>(std::move(layer)...); },
+        std::move(snn_layers));
   }
 }
 }  // namespace detail
 
-/// Converts a trained ANN into its equivalent SNN (a distinct type). The ANN is
+/// Converts a trained ANN with bounded threshold activations (stReLU, tReLU, atLeakyReLU)
+/// into its equivalent SNN (a distinct type) whose neurons fire by `Firing` (the paper's
+/// rule by default; `to_snn<RoundingFiring>(ann)` for the rounding neuron). The ANN is
 /// validated first; BatchNorm layers are folded with their running statistics.
 /// \throws ConfigError for NaN/inf parameters, invalid thresholds or BatchNorm eps.
-template <class Net>
+template <class Firing = PaperFiring, class Net>
 [[nodiscard]] auto to_snn(const Net& ann) {
-  using check = detail::conversion_check<typename Net::layers_type>;
-  static_assert(check::all_convertible(),
-                "dualspike::to_snn: a layer of this network has no exact spiking counterpart (no snn_type / "
-                "to_snn()), so the network cannot be converted");
-  static_assert(check::folds_valid(),
-                "dualspike::to_snn: a BatchNorm must directly follow a Conv2d or Dense layer, into which it is "
-                "folded at conversion");
-  if constexpr (check::all_convertible() && check::folds_valid()) {
-    ann.validate();
-    auto snn_layers = detail::convert_from<0>(ann.layers());
-    return std::apply([](auto&&... layer) { return SpikingSequential<std::decay_t<decltype(layer)>...>(std::move(layer)...); },
-                      std::move(snn_layers));
-  }
+  return detail::convert_network<Firing, false>(ann);
 }
 
-/// The SNN type produced from the ANN type `Net`.
-template <class Net>
-using snn_t = decltype(to_snn(std::declval<const Net&>()));
+/// The SNN type produced from the ANN type `Net` (with firing rule `Firing`).
+template <class Net, class Firing = PaperFiring>
+using snn_t = decltype(detail::convert_network<Firing, true>(std::declval<const Net&>()));
 
 }  // namespace dualspike

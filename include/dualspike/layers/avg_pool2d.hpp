@@ -79,9 +79,6 @@ class AvgPool2dLayer {
     return static_cast<double>(output_shape::size * K * K) / static_cast<double>(S::size);
   }
 
-  using snn_type = AvgPool2dLayer;
-  /// The SNN averages spikes with the same window.
-  [[nodiscard]] const AvgPool2dLayer& to_snn() const noexcept { return *this; }
 };
 
 /// Layer spec: `AvgPool2d<Kernel, Stride = Kernel>`.

@@ -180,9 +180,6 @@ class Conv2dLayer {
     return folded;
   }
 
-  using snn_type = Conv2dLayer;
-  /// The SNN uses the same weights unchanged.
-  [[nodiscard]] const Conv2dLayer& to_snn() const noexcept { return *this; }
 
  private:
   /// Sample j's output map (or its gradient) as a `positions x OC` column-major matrix.

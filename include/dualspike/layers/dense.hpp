@@ -82,9 +82,6 @@ class DenseLayer {
     return folded;
   }
 
-  using snn_type = DenseLayer;
-  /// The SNN uses the same weights unchanged.
-  [[nodiscard]] const DenseLayer& to_snn() const noexcept { return *this; }
 };
 
 namespace detail {

@@ -60,8 +60,6 @@ class DropoutLayer {
   }
   [[nodiscard]] static constexpr std::size_t macs() noexcept { return 0; }
 
-  /// Vanishes in the SNN (inference is the identity).
-  using snn_type = void;
 
  private:
   float p_ = static_cast<float>(P::num) / static_cast<float>(P::den);

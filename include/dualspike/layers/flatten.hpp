@@ -31,8 +31,6 @@ class FlattenLayer {
   [[nodiscard]] static constexpr std::size_t macs() noexcept { return 0; }
   [[nodiscard]] static constexpr double fan_out() noexcept { return 1.0; }
 
-  using snn_type = FlattenLayer;
-  [[nodiscard]] const FlattenLayer& to_snn() const noexcept { return *this; }
 };
 
 /// Layer spec: `Flatten` (no arguments).

@@ -21,8 +21,9 @@
 ///    training instead of `forward`, and then `backward(x, y, dy, dx, grad, cache)`
 ///    receives the same `cache`.
 ///  - `macs()`: multiply-accumulates per sample of its forward pass (0 for activations).
-///  - Conversion: `L::snn_type` and `to_snn()`; a layer without an exact spiking
-///    counterpart has no `snn_type` and `to_snn` refuses it at compile time. BatchNorm
+///  - Conversion: the trait `snn_counterpart<L, Firing>` (convert/snn_counterpart.hpp) names
+///    the spiking counterpart and copies the weights; a layer without a specialization has
+///    no exact spiking counterpart and `to_snn` refuses it at compile time. BatchNorm
 ///    instead declares `folds_into_previous` and is folded into the Conv2d/Dense before
 ///    it, which then provide `fold_batch_norm(scale, shift)`.
 ///  - SOP counting: synaptic layers give `fan_out()`, the mean number of outputs each
