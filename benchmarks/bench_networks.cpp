@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,10 +54,10 @@ struct NetTraits<ds::nets::Net2> {
 /// Data, weights and pre-cut input batches for one network, built on first use.
 template <class Net>
 struct Context {
-  using Snn = decltype(ds::to_snn(std::declval<const Net&>()));
+  using Snn = ds::Runner<decltype(ds::to_snn(std::declval<const Net&>()))>;
   ds::Dataset train_set, test_set;
   Net ann;
-  Snn snn;
+  std::optional<Snn> snn;  // built with the context
   std::vector<ds::Matrix> batches_1000, batches_1;  // the test set cut into batches
   std::string error;                                // set if the context could not be built
 
@@ -88,19 +89,19 @@ struct Context {
       std::fprintf(stderr, "[%s] trained in %.1f s\n", T::name, reports.back().seconds);
     }
     std::fprintf(stderr, "[%s] ANN test accuracy %.2f%%\n", T::name, 100.0 * ds::evaluate(ann, test_set).accuracy);
-    snn = ds::to_snn(ann);
+    snn.emplace(ds::to_snn(ann));
     // $DUALSPIKE_EVENT_REFERENCE = none: runs start from x(0) = 0; by default the event path
     // starts from the reference calibrated on the first 1,000 training images.
     if (ds::bench::env_or("DUALSPIKE_EVENT_REFERENCE", "") != "none") {
       if (train_set.size() == 0) train_set = T::load(ds::Split::train);
-      snn.calibrate_event_reference(
+      snn->calibrate(
           train_set.images.leftCols(std::min<Eigen::Index>(1000, static_cast<Eigen::Index>(train_set.size()))));
       std::fprintf(stderr, "[%s] event reference calibrated on 1000 training images\n", T::name);
     }
     // $DUALSPIKE_PROPAGATION = dense | event | automatic (default) forces the SNN's path.
     const std::string propagation = ds::bench::env_or("DUALSPIKE_PROPAGATION", "automatic");
-    if (propagation == "dense") snn.set_propagation(ds::Propagation::dense);
-    else if (propagation == "event") snn.set_propagation(ds::Propagation::event);
+    if (propagation == "dense") snn->set_propagation(ds::Propagation::dense);
+    else if (propagation == "event") snn->set_propagation(ds::Propagation::event);
     else if (propagation != "automatic") throw ds::ConfigError("DUALSPIKE_PROPAGATION = '" + propagation + "', expected dense, event or automatic");
     for (std::size_t first = 0; first < test_set.size(); first += 1000)
       batches_1000.push_back(test_set.images.middleCols(static_cast<Eigen::Index>(first),
@@ -153,10 +154,10 @@ void BM_SnnInference(benchmark::State& state) {
   std::size_t k = 0;
   std::int64_t images = 0;
   for (auto _ : state) {
-    ctx.snn.begin(batches[k], st);
-    ctx.snn.run(st, T);
+    ctx.snn->begin(batches[k], st);
+    ctx.snn->run(st, T);
     predicted.resize(static_cast<std::size_t>(batches[k].cols()));
-    ds::argmax_columns(st.readout, predicted);
+    ds::argmax_columns(st.readout(), predicted);
     benchmark::DoNotOptimize(predicted.data());
     images += batches[k].cols();
     k = (k + 1) % batches.size();
@@ -173,35 +174,34 @@ void BM_SnnInference(benchmark::State& state) {
 void BM_Net1FirstStep(benchmark::State& state) {
   const auto& ctx = Context<ds::nets::Net1>::get();
   if (!ready(state, ctx)) return;
-  auto snn = ctx.snn;
+  auto snn = *ctx.snn;
   if (state.range(0) == 0) {
-    snn.clear_event_reference();
+    snn.clear_calibration();
   } else {
     const auto calibrate = [&](const ds::Matrix& images) {
-      snn.calibrate_event_reference(images.leftCols(std::min<Eigen::Index>(1000, images.cols())),
-                                    static_cast<std::size_t>(state.range(0)));
+      snn.calibrate(images.leftCols(std::min<Eigen::Index>(1000, images.cols())), static_cast<std::size_t>(state.range(0)));
     };
     if (ctx.train_set.size() > 0) calibrate(ctx.train_set.images);
     else calibrate(NetTraits<ds::nets::Net1>::load(ds::Split::train).images);
   }
   using Snn = decltype(snn);
   typename Snn::State st;
-  const ds::Propagation mode = snn.propagation();
+  const ds::RunnerOptions options = snn.options();
   snn.set_propagation(ds::Propagation::event);
   double changes = 0.0, images = 0.0;
   for (const auto& batch : ctx.batches_1000) {
     snn.begin(batch, st);
     snn.step(st);
-    changes += static_cast<double>(std::get<2>(st.layer_states).offsets.back());
+    changes += static_cast<double>(st.template layer_state<2>().offsets.back());
     images += static_cast<double>(batch.cols());
   }
-  snn.set_propagation(mode, snn.event_threshold());
+  snn.set_propagation(options.propagation, options.event_threshold);
   std::size_t k = 0;
   std::int64_t done = 0;
   for (auto _ : state) {
     snn.begin(ctx.batches_1000[k], st);
     snn.step(st);
-    benchmark::DoNotOptimize(st.readout.data());
+    benchmark::DoNotOptimize(st.readout().data());
     done += ctx.batches_1000[k].cols();
     k = (k + 1) % ctx.batches_1000.size();
   }
@@ -221,7 +221,7 @@ void BM_Simulate(benchmark::State& state) {
   opt.batch_size = 1000;
   ds::bench::set_simulate_threads(opt, ds::bench::max_threads());
   double accuracy = 0.0;
-  for (auto _ : state) accuracy = ds::simulate(ctx.snn, ctx.test_set, opt).accuracy.back();
+  for (auto _ : state) accuracy = ds::simulate(*ctx.snn, ctx.test_set, opt).accuracy.back();
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(ctx.test_set.size()));
   state.counters["accuracy"] = accuracy;
   state.counters["threads"] = ds::bench::max_threads();

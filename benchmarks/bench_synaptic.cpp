@@ -91,12 +91,12 @@ void BM_SynapticDelta(benchmark::State& state) {
   const ds::Matrix a = ternary_spikes(batch, 50);
   const ds::Matrix b = with_changes(a, static_cast<int>(state.range(0)));
   const auto mode = state.range(2) == 1 ? ds::Propagation::event : ds::Propagation::dense;
-  ds::DeltaSynapseState st;
-  ds::propagate_dense(layer.weight, layer.bias, a, st, ds::Propagation::event, -1.0);  // primes the state
+  ds::detail::DeltaSynapseState st;
+  ds::detail::propagate_dense(layer.weight, layer.bias, a, st, ds::Propagation::event, -1.0);  // primes the state
   bool flip = false;
   for (auto _ : state) {
     flip = !flip;
-    const ds::Matrix& cur = ds::propagate_dense(layer.weight, layer.bias, flip ? b : a, st, mode, -1.0);
+    const ds::Matrix& cur = ds::detail::propagate_dense(layer.weight, layer.bias, flip ? b : a, st, mode, -1.0);
     benchmark::DoNotOptimize(cur.data());
   }
   const auto changes = static_cast<std::int64_t>((a.array() != b.array()).count());

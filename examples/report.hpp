@@ -35,6 +35,11 @@ struct RunConfig {
   int threads = 0;              // 0 = OpenMP default
   float dropout_input = 0.0f;   // drop probability on the input (> 0 selects a network with Dropout layers)
   float dropout_hidden = 0.0f;  // drop probability after each hidden activation
+  std::string activation = "strelu";  // hidden activation (examples that offer --activation)
+  std::string neuron = "paper";       // firing rule of the SNN's neurons: paper | rounding
+  double norm_percentile = 99.9;      // data-based normalization (ReLU): percentile of the activations
+  std::size_t norm_samples = 10000;   // training images used to calibrate it
+  float alpha = 0.1f;                 // atLeakyReLU's negative slope
   std::string data_dir;
   std::string out_dir;
 };
@@ -55,6 +60,14 @@ inline void add_common_options(CLI::App& app, RunConfig& c) {
   app.add_option("--train-limit", c.train_limit, "use only the first N training images (0 = all)")->capture_default_str();
   app.add_option("--dropout-input", c.dropout_input, "training dropout on the input (0 = none)")->capture_default_str()->check(CLI::Range(0.0, 0.95));
   app.add_option("--dropout-hidden", c.dropout_hidden, "training dropout after hidden activations (0 = none)")->capture_default_str()->check(CLI::Range(0.0, 0.95));
+  app.add_option("--neuron", c.neuron,
+                 "firing rule of the SNN's neurons: paper (fire at +-Vth, counts truncate) or rounding (fire past "
+                 "+-Vth/2, counts round)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"paper", "rounding"}));
+  app.add_option("--norm-samples", c.norm_samples, "ReLU networks: training images that calibrate data-based normalization")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 60000));
   app.add_option("--threads", c.threads, "threads (0 = OpenMP default)")->capture_default_str();
   app.add_option("--data-dir", c.data_dir, "folder with the four IDX files (raw or .gz)")->capture_default_str();
   app.add_option("--out-dir", c.out_dir, "folder for the CSV results")->capture_default_str();
@@ -64,6 +77,39 @@ inline std::string pct(double v) {
   char b[32];
   std::snprintf(b, sizeof b, "%.2f%%", 100.0 * v);
   return b;
+}
+
+/// Converts `ann` (with data-based normalization on the first `norm_samples` training
+/// images for ReLU networks) with neurons firing by `Firing`, and simulates the test set.
+template <class Firing, class Net>
+ds::SimulationResult convert_and_simulate(const Net& ann, const ds::Dataset& train_set, const ds::Dataset& test_set,
+                                          const ds::Evaluation& ann_eval, const RunConfig& c) {
+  const Eigen::Index calibration = std::min<Eigen::Index>(1000, train_set.images.cols());
+  auto snn = [&] {
+    if constexpr (ds::needs_data_norm_net_v<Net>) {
+      const auto samples = std::min<Eigen::Index>(static_cast<Eigen::Index>(c.norm_samples), train_set.images.cols());
+      const ds::DataNorm norm{train_set.images.leftCols(samples), c.norm_percentile};
+      const std::vector<float> scales = ds::data_norm_scales(ann, norm);
+      std::printf("data-based normalization: %.4g-th percentile of the activations of %lld training images, scales",
+                  c.norm_percentile, static_cast<long long>(samples));
+      for (float s : scales) std::printf(" %.4g", s);
+      std::printf("\n");
+      return ds::to_snn<Firing>(ann, norm);
+    } else {
+      return ds::to_snn<Firing>(ann);
+    }
+  }();
+  std::printf("SNN neurons: %s firing\n", c.neuron.c_str());
+  // Speed only: the event path starts each run from the inputs' most frequent step-1
+  // values on 1,000 training images rather than from 0 (same results up to rounding).
+  ds::Runner runner(std::move(snn));
+  runner.calibrate(train_set.images.leftCols(calibration));
+  ds::SimulateOptions sim_opt;
+  sim_opt.time_steps = c.time_steps;
+  sim_opt.batch_size = c.eval_batch;
+  sim_opt.threads = c.threads;
+  sim_opt.reference_predictions = ann_eval.predictions;
+  return ds::simulate(runner, test_set, sim_opt);
 }
 
 template <class Net>
@@ -97,6 +143,10 @@ int run_experiment(const std::string& title, const RunConfig& c) {
       ++dropout_layers;
     }
   });
+  ds::detail::for_each_index<Net::num_layers>([&](auto i) {
+    if constexpr (requires { ann.template get<i>().set_alpha(0.1f); })  // atLeakyReLU
+      ann.template get<i>().set_alpha(c.alpha);
+  });
   if (dropout_layers > 0)
     std::printf("dropout while training: input %.2f, hidden %.2f\n", c.dropout_input, c.dropout_hidden);
   ds::TrainOptions opt;
@@ -123,17 +173,9 @@ int run_experiment(const std::string& title, const RunConfig& c) {
   const ds::Evaluation ann_eval = ds::evaluate(ann, test_set, c.eval_batch);
   std::printf("training time: %.1f s\nANN test accuracy: %s\n", train_seconds, pct(ann_eval.accuracy).c_str());
 
-  auto snn = ds::to_snn(ann);
-  // Speed only: the event path starts each run from the inputs' most frequent step-1
-  // values on 1,000 training images rather than from 0 (same results up to rounding).
-  snn.calibrate_event_reference(train_set.images.leftCols(std::min<Eigen::Index>(1000, train_set.images.cols())));
-  ds::SimulateOptions sim_opt;
-  sim_opt.time_steps = c.time_steps;
-  sim_opt.batch_size = c.eval_batch;
-  sim_opt.threads = c.threads;
-  sim_opt.reference_predictions = ann_eval.predictions;
   const auto t1 = std::chrono::steady_clock::now();
-  const ds::SimulationResult sim = ds::simulate(snn, test_set, sim_opt);
+  const ds::SimulationResult sim = c.neuron == "rounding" ? convert_and_simulate<ds::RoundingFiring>(ann, train_set, test_set, ann_eval, c)
+                                                          : convert_and_simulate<ds::PaperFiring>(ann, train_set, test_set, ann_eval, c);
   const double sim_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
 
   csv << "t,snn_accuracy,ann_accuracy,conversion_error,agreement_with_ann,spikes_per_sample,sops_per_sample\n";

@@ -211,13 +211,13 @@ int run(const Config& cfg) {
     std::printf("[weights] %s%s%s\n", weights_source.c_str(), save ? " -> saved to " : "",
                 save ? cfg.weights_out.c_str() : "");
   }
-  auto snn = ds::to_snn(ann);
+  ds::Runner snn(ds::to_snn(ann));
   if (need_test && cfg.event_reference) {
     // The event path starts each sample's run from the nearest of the references fitted to
     // the step-1 inputs of 1,000 training images (SpikingSequential::
     // calibrate_event_reference; results unchanged).
     const ds::Dataset calibration = ds::load_mnist_split(cfg.data_dir, ds::Split::train).slice(0, 1000);
-    snn.calibrate_event_reference(calibration.images, cfg.event_references);
+    snn.calibrate(calibration.images, cfg.event_references);
     std::printf("[event reference] %zu per synapse, calibrated on the first %zu training images\n",
                 cfg.event_references, calibration.size());
   }
@@ -285,7 +285,7 @@ int run(const Config& cfg) {
       for (std::size_t j = 0; j < n; ++j) {
         snn.begin(images[j], st);
         snn.run(st, 3);
-        ds::argmax_columns(st.readout, pred);
+        ds::argmax_columns(st.readout(), pred);
         correct += pred[0] == test_set.labels[j];
       }
       best = std::min(best, seconds_since(t0));

@@ -23,6 +23,7 @@
 
 #include "network/evaluate.hpp"
 #include "network/layer.hpp"
+#include "network/spiking_layer.hpp"
 #include "network/sequential.hpp"
 
 #include "train/loss.hpp"
@@ -33,6 +34,9 @@
 #include "convert/data_norm.hpp"
 #include "convert/snn_counterpart.hpp"
 #include "convert/to_snn.hpp"
+#include "snn/propagation.hpp"
+#include "snn/run_state.hpp"
+#include "snn/runner.hpp"
 #include "snn/simulate.hpp"
 #include "snn/spiking_sequential.hpp"
 

@@ -48,7 +48,7 @@ TEST_CASE("tReLU: clip(x, 0, Vth), gradient 1 strictly inside (0, Vth) (eq. 22)"
   check_values(relu, x, column({0, 0, 0, 0, 0.25f, 0.5f, 0.5f, 0.5f}), column({0, 0, 0, 0, 2, 0, 0, 0}));
 }
 
-TEST_CASE("atLeakyReLU (alpha = 0.5): x on [0, 1), alpha x down to -1/alpha^2, then -1/alpha (eq. 21)") {
+TEST_CASE("atLeakyReLU (alpha = 0.5): x below 1, alpha x down to -1/alpha^2, then -1/alpha (eq. 21)") {
   ds::AtLeakyReLULayer<ds::Shape<8>, std::ratio<1, 2>> relu;
   CHECK(relu.alpha() == 0.5f);
   // -5 and -4 saturate at -1/alpha = -2; -3 -> -1.5; -1 -> -0.5; 0 -> 0 (slope alpha at 0).

@@ -1,5 +1,5 @@
 // Concurrent inference on ONE const network: several std::threads run the ANN
-// (`predict`), the converted SNN (`begin` / `step` with one State per thread) and
+// (`predict`), the converted SNN (`Runner::begin` / `step` with one State per thread) and
 // `simulate`, and must get exactly what a single-threaded run gets. Part of the normal
 // suite; the `tsan` preset (CMakePresets.json, scripts/sanitize.sh tsan) runs it under
 // ThreadSanitizer to show the shared network is only read.
@@ -50,14 +50,13 @@ Net make_ann() {
 }
 
 /// The SNN's readout after every step 1..kSteps for input x, concatenated.
-template <class Snn>
-std::vector<ds::Matrix> run_snn(const Snn& snn, const ds::Matrix& x) {
-  typename Snn::State state;
+template <class Runner>
+std::vector<ds::Matrix> run_snn(const Runner& runner, const ds::Matrix& x) {
+  auto state = runner.begin(x);
   std::vector<ds::Matrix> readouts;
-  snn.begin(x, state);
   for (std::size_t t = 0; t < kSteps; ++t) {
-    snn.step(state);
-    readouts.push_back(state.readout);
+    runner.step(state);
+    readouts.push_back(state.readout());
   }
   return readouts;
 }
@@ -66,7 +65,7 @@ std::vector<ds::Matrix> run_snn(const Snn& snn, const ds::Matrix& x) {
 
 TEST_CASE("concurrency: threads sharing one const ANN and its SNN get the single-threaded results") {
   const Net ann = make_ann();
-  const auto snn = ds::to_snn(ann);
+  const ds::Runner runner(ds::to_snn(ann));
 
   std::vector<ds::Matrix> xs;
   for (std::size_t k = 0; k < kThreads; ++k) xs.push_back(inputs(100 + k));
@@ -76,16 +75,15 @@ TEST_CASE("concurrency: threads sharing one const ANN and its SNN get the single
   std::vector<std::vector<ds::Matrix>> snn_ref;
   for (const auto& x : xs) {
     ann_ref.push_back(ann.predict(x));
-    snn_ref.push_back(run_snn(snn, x));
+    snn_ref.push_back(run_snn(runner, x));
   }
   // The SNN must be doing something: spikes of both signs in the reference run.
   {
-    typename decltype(snn)::State s;
-    snn.begin(xs[0], s);
+    auto s = runner.begin(xs[0]);
     std::size_t spikes = 0;
     for (std::size_t t = 0; t < kSteps; ++t) {
-      snn.step(s);
-      for (std::size_t c : s.spikes) spikes += c;
+      runner.step(s);
+      for (std::size_t c : s.spikes()) spikes += c;
     }
     CHECK(spikes > 100);
   }
@@ -100,7 +98,7 @@ TEST_CASE("concurrency: threads sharing one const ANN and its SNN get the single
       for (std::size_t r = 0; r < kRepeats; ++r) {
         const std::size_t i = (k + r) % kThreads;
         if (ann.predict(xs[i]) != ann_ref[i]) ++mismatches;
-        const auto readouts = run_snn(snn, xs[i]);
+        const auto readouts = run_snn(runner, xs[i]);
         for (std::size_t t = 0; t < kSteps; ++t)
           if (readouts[t] != snn_ref[i][t]) ++mismatches;
         ++runs;

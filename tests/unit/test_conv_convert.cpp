@@ -167,12 +167,12 @@ TEST_CASE("Tiny conv net: the SNN's mean readout U(T)/T reproduces the ANN's log
   // Every hidden rate is within 1/T of its stReLU activation (constant input current),
   // pooling averages such errors, so output o is within sum_i |W[o, i]| / T.
   const auto& W = ann.get<5>().weight;
-  typename Snn::State s;
-  snn.begin(x, s);
+  const ds::Runner runner(snn);
+  auto s = runner.begin(x);
   std::size_t t = 0;
   for (std::size_t T : {10u, 100u, 1000u}) {
-    for (; t < T; ++t) snn.step(s);
-    const ds::Matrix mean_readout = s.readout / static_cast<float>(T);
+    for (; t < T; ++t) runner.step(s);
+    const ds::Matrix mean_readout = s.readout() / static_cast<float>(T);
     for (Eigen::Index o = 0; o < 3; ++o) {
       const float bound = W.row(o).cwiseAbs().sum() / static_cast<float>(T) + 1e-4f;
       INFO("T = " << T << ", output " << o);
@@ -181,5 +181,5 @@ TEST_CASE("Tiny conv net: the SNN's mean readout U(T)/T reproduces the ANN's log
   }
   // Spikes were counted, and SOPs use pool (1) x Dense (3) synapses per spike.
   CHECK(Snn::synapses_per_spike<1>() == 3.0);
-  CHECK(s.spikes[1] > 0);
+  CHECK(s.spikes()[1] > 0);
 }

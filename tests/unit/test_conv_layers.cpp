@@ -117,7 +117,7 @@ TEST_CASE("POOL-01 c: pooling spikes, then an IF neuron with w = 1, Vth = 1") {
   ds::AvgPool2dLayer<ds::Shape<1, 2, 2>, 2> pool;
   ds::DualThresholdIF<ds::Shape<1>> neuron(1.0f);
   ds::Matrix v, out, pooled;
-  neuron.reset_state(v, 1);
+  neuron.begin(v, 1);
   const float window[2][4] = {{1, -1, 0, 1}, {1, 1, 1, 0}};
   const float expected_pooled[2] = {0.25f, 0.75f}, expected_v[2] = {0.25f, 0.0f}, expected_spike[2] = {0, 1};
   float sum_pooled = 0.0f;

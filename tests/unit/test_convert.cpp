@@ -70,10 +70,10 @@ TEST_CASE("IF-08 ANN: hidden stReLU activations and logits") {
 
 TEST_CASE("IF-08 SNN, Vth = 1: hidden spike trains, integrated readout U(t), predictions") {
   const auto snn = ds::to_snn(if08_network<Tiny<std::ratio<1>>>());
-  decltype(snn)::State s;
-  snn.begin(if08_input(), s);
-  CHECK(s.input_current(0, 0) == 0.375f);  // first-layer current computed once
-  CHECK(s.input_current(1, 0) == 0.4375f);
+  const ds::Runner runner(snn);
+  auto s = runner.begin(if08_input());
+  CHECK(s.input_current()(0, 0) == 0.375f);  // first-layer current computed once
+  CHECK(s.input_current()(1, 0) == 0.4375f);
   const float U[8][2] = {{0.25f, 0}, {0.5f, 0}, {0.75f, 1.5f}, {1.0f, 1.5f},
                          {0.25f, 2.5f}, {1.5f, 3.0f}, {0.75f, 4.0f}, {2.0f, 4.5f}};
   const int spikes[8] = {0, 0, 2, 0, 1, 1, 1, 1};  // n1: 00100101, n2: 00101010
@@ -81,43 +81,43 @@ TEST_CASE("IF-08 SNN, Vth = 1: hidden spike trains, integrated readout U(t), pre
   std::vector<std::int32_t> p(1);
   for (int t = 0; t < 8; ++t) {
     CAPTURE(t + 1);
-    snn.step(s);
-    CHECK(s.readout(0, 0) == U[t][0]);
-    CHECK(s.readout(1, 0) == U[t][1]);
-    CHECK(s.spikes[1] == static_cast<std::size_t>(spikes[t]));
-    CHECK(snn.sops(s) == 2.0 * spikes[t]);  // fan-out of Dense<2> is 2
-    ds::argmax_columns(s.readout, p);
+    runner.step(s);
+    CHECK(s.readout()(0, 0) == U[t][0]);
+    CHECK(s.readout()(1, 0) == U[t][1]);
+    CHECK(s.spikes()[1] == static_cast<std::size_t>(spikes[t]));
+    CHECK(runner.sops(s) == 2.0 * spikes[t]);  // fan-out of Dense<2> is 2
+    ds::argmax_columns(s.readout(), p);
     CHECK(p[0] == pred[t]);
   }
-  const auto& v = std::get<1>(s.layer_states);
+  const auto& v = s.template layer_state<1>();
   CHECK(v(0, 0) == 0.0f);  // hidden V(T)
   CHECK(v(1, 0) == 0.5f);
   // Bias added at every step: a bias added once would give U(T) = [0.25, 4.5].
-  CHECK(s.readout(0, 0) != 0.25f);
+  CHECK(s.readout()(0, 0) != 0.25f);
 }
 
 TEST_CASE("IF-08 SNN, Vth = 0.5: a spike carries Vth") {
   const auto ann = if08_network<Tiny<std::ratio<1, 2>>>();
   const auto snn = ds::to_snn(ann);
-  decltype(snn)::State s;
-  snn.begin(if08_input(), s);
+  const ds::Runner runner(snn);
+  auto s = runner.begin(if08_input());
   const int pred[8] = {0, 1, 1, 1, 1, 1, 1, 1};
   std::vector<std::int32_t> p(1);
   int n_spikes = 0;
   for (int t = 0; t < 8; ++t) {
-    snn.step(s);
-    n_spikes += static_cast<int>(s.spikes[1]);
-    ds::argmax_columns(s.readout, p);
+    runner.step(s);
+    n_spikes += static_cast<int>(s.spikes()[1]);
+    ds::argmax_columns(s.readout(), p);
     CHECK(p[0] == pred[t]);
   }
   CHECK(n_spikes == 13);  // N = [6, 7]
-  CHECK(s.readout(0, 0) == 1.5f);  // U(T); spikes worth 1 instead of Vth would give [1, 10]
-  CHECK(s.readout(1, 0) == 5.0f);
-  CHECK(std::get<1>(s.layer_states).isZero());
+  CHECK(s.readout()(0, 0) == 1.5f);  // U(T); spikes worth 1 instead of Vth would give [1, 10]
+  CHECK(s.readout()(1, 0) == 5.0f);
+  CHECK(s.template layer_state<1>().isZero());
   // Equals T * ANN logits here: T*y = [1.5, 5.0].
   const ds::Matrix y = ann.predict(if08_input());
-  CHECK(8.0f * y(0, 0) == s.readout(0, 0));
-  CHECK(8.0f * y(1, 0) == s.readout(1, 0));
+  CHECK(8.0f * y(0, 0) == s.readout()(0, 0));
+  CHECK(8.0f * y(1, 0) == s.readout()(1, 0));
 }
 
 TEST_CASE("simulate: exactly T per-step entries, accuracy and agreement per step") {

@@ -38,10 +38,10 @@ ds::Matrix calibration() {
 /// The SNN's integrated readout after T steps, divided by T (the ANN's logits as T grows).
 template <class Snn>
 ds::Matrix mean_readout(const Snn& snn, const ds::Matrix& x, std::size_t T) {
-  typename Snn::State st;
-  snn.begin(x, st);
-  snn.run(st, T);
-  return st.readout / static_cast<float>(T);
+  const ds::Runner runner(snn);
+  auto st = runner.begin(x);
+  runner.run(st, T);
+  return st.readout() / static_cast<float>(T);
 }
 }  // namespace
 
@@ -64,10 +64,7 @@ TEST_CASE("data-based normalization by the maximum (Diehl 2015): scales, weights
   // every second step; U(8) = W2' (8, 4) + 8 b2 = (18, 32) = 8 x the ANN's logits (2.25, 4).
   ds::Matrix x(2, 1);
   x << 1, 0.5f;
-  typename Snn::State st;
-  snn.begin(x, st);
-  snn.run(st, 8);
-  CHECK(st.readout == ds::Matrix{{18.0f}, {32.0f}});
+  CHECK(mean_readout(snn, x, 8) * 8.0f == ds::Matrix{{18.0f}, {32.0f}});
   CHECK(ann.predict(x) == ds::Matrix{{2.25f}, {4.0f}});
 }
 

@@ -25,24 +25,24 @@ TEST_CASE("collect_changes + apply_changes (tiled xsimd) equal the scalar sum fo
       for (int k = 0; k < (j == 1 ? 1 : j == 2 ? 9 : 40); ++k)
         x(static_cast<Eigen::Index>(rng.below(static_cast<std::uint64_t>(in))), j) = rng.uniform(-2.0f, 2.0f);
     x(in - 1, 3) = 1.5f;  // the scalar tail of the input
-    ds::DeltaSynapseState st;
+    ds::detail::DeltaSynapseState st;
     st.previous_input = ds::Matrix::Zero(in, 4);
-    const std::size_t changes = ds::collect_changes(x, st);
+    const std::size_t changes = ds::detail::collect_changes(x, st);
     CHECK(changes == static_cast<std::size_t>((x.array() != 0.0f).count()));
     ds::Matrix current = gradcheck::random_matrix(out, 4, rng);
     const ds::Matrix expected = current + W * x;
-    ds::apply_changes(W, st, current);
+    ds::detail::apply_changes(W, st, current);
     INFO("out = " << out);
     CHECK((current - expected).cwiseAbs().maxCoeff() < 1e-4f);
   }
 }
 
 TEST_CASE("collect_changes lists exactly the changed inputs of each sample") {
-  ds::DeltaSynapseState st;
+  ds::detail::DeltaSynapseState st;
   st.previous_input = ds::Matrix::Zero(4, 2);
   ds::Matrix x(4, 2);
   x << 1, 0, 0, 0, -1, 1, 0, -1;  // column 0 = (1, 0, -1, 0), column 1 = (0, 0, 1, -1)
-  REQUIRE(ds::collect_changes(x, st) == 4);
+  REQUIRE(ds::detail::collect_changes(x, st) == 4);
   CHECK(st.offsets == std::vector<std::size_t>{0, 2, 4});
   CHECK(st.index[0] == 0);
   CHECK(st.delta[0] == 1.0f);
@@ -51,7 +51,7 @@ TEST_CASE("collect_changes lists exactly the changed inputs of each sample") {
   CHECK(st.index[3] == 3);
   CHECK(st.previous_input == x);
   x(0, 0) = -1;  // one change of -2
-  REQUIRE(ds::collect_changes(x, st) == 1);
+  REQUIRE(ds::detail::collect_changes(x, st) == 1);
   CHECK(st.delta[0] == -2.0f);
 }
 
@@ -59,16 +59,16 @@ TEST_CASE("propagate_dense: event, dense and automatic paths give the same curre
   ds::Rng rng(32);
   const ds::Matrix W = gradcheck::random_matrix(37, 50, rng);
   const ds::Vector b = gradcheck::random_matrix(37, 1, rng);
-  ds::DeltaSynapseState event, dense, automatic;
+  ds::detail::DeltaSynapseState event, dense, automatic;
   ds::Matrix x = ds::Matrix::Zero(50, 6);
   for (int t = 0; t < 40; ++t) {
     const float p_change = t < 20 ? 0.05f : 0.6f;  // sparse, then dense changes
     for (Eigen::Index i = 0; i < x.size(); ++i)
       if (rng.uniform(0.0f, 1.0f) < p_change) x.data()[i] = static_cast<float>(rng.below(3)) - 1.0f;
     const ds::Matrix expected = (W * x).colwise() + b;
-    const ds::Matrix& e = ds::propagate_dense(W, b, x, event, ds::Propagation::event, 0.25);
-    const ds::Matrix& d = ds::propagate_dense(W, b, x, dense, ds::Propagation::dense, 0.25);
-    const ds::Matrix& a = ds::propagate_dense(W, b, x, automatic, ds::Propagation::automatic, 0.25);
+    const ds::Matrix& e = ds::detail::propagate_dense(W, b, x, event, ds::Propagation::event, 0.25);
+    const ds::Matrix& d = ds::detail::propagate_dense(W, b, x, dense, ds::Propagation::dense, 0.25);
+    const ds::Matrix& a = ds::detail::propagate_dense(W, b, x, automatic, ds::Propagation::automatic, 0.25);
     INFO("t = " << t);
     CHECK((e - expected).cwiseAbs().maxCoeff() < 1e-4f);
     CHECK((d - expected).cwiseAbs().maxCoeff() < 1e-5f);
@@ -97,11 +97,11 @@ ds::Dataset small_dataset(std::size_t n, ds::Rng& rng) {
 
 /// `Small` initialized from `seed`, with layer 1's weights times 4 so that part of it
 /// saturates (repetitive spikes, as in a trained net), converted to an SNN.
-auto saturated_small_snn(std::uint64_t seed) {
+auto saturated_small_snn(std::uint64_t seed) {  // a runner of it
   Small ann;
   ann.init(seed);
   ann.get<0>().weight *= 4.0f;
-  return ds::to_snn(ann);
+  return ds::Runner(ds::to_snn(ann));
 }
 
 /// Runs `snn` on `x` for `steps` steps on the dense path, then on the event and automatic
@@ -110,23 +110,21 @@ auto saturated_small_snn(std::uint64_t seed) {
 template <class Snn>
 void check_paths_match_dense(Snn& snn, const ds::Matrix& x, int steps) {
   snn.set_propagation(ds::Propagation::dense);
-  typename Snn::State ref;
-  snn.begin(x, ref);
+  auto ref = snn.begin(x);
   std::vector<ds::Matrix> readouts;
   for (int t = 0; t < steps; ++t) {
     snn.step(ref);
-    readouts.push_back(ref.readout);
+    readouts.push_back(ref.readout());
   }
   for (auto mode : {ds::Propagation::event, ds::Propagation::automatic}) {
     snn.set_propagation(mode);
-    typename Snn::State s;
-    snn.begin(x, s);
+    auto s = snn.begin(x);
     for (int t = 0; t < steps; ++t) {
       snn.step(s);
       INFO("mode " << static_cast<int>(mode) << ", t = " << t + 1);
-      CHECK((s.readout - readouts[static_cast<std::size_t>(t)]).cwiseAbs().maxCoeff() < 1e-3f);
+      CHECK((s.readout() - readouts[static_cast<std::size_t>(t)]).cwiseAbs().maxCoeff() < 1e-3f);
     }
-    CHECK(std::get<2>(s.layer_states).event_steps > 0);
+    CHECK(s.template layer_state<2>().event_steps > 0);
   }
 }
 }  // namespace
@@ -136,7 +134,7 @@ TEST_CASE("SNN: every propagation path and thread count gives the same readout a
   const auto data = small_dataset(97, rng);
   auto snn = saturated_small_snn(4);
   using Snn = decltype(snn);
-  static_assert(std::is_same_v<std::tuple_element_t<2, decltype(Snn::State{}.layer_states)>, ds::DeltaSynapseState>);
+  static_assert(std::is_same_v<std::decay_t<decltype(Snn::State{}.layer_state<2>())>, ds::detail::DeltaSynapseState>);
 
   check_paths_match_dense(snn, data.images, 30);
 
@@ -167,7 +165,7 @@ TEST_CASE("SNN: switching the propagation mode between steps keeps the currents 
   std::vector<ds::Matrix> readouts;
   for (int t = 0; t < 8; ++t) {
     snn.step(ref);
-    readouts.push_back(ref.readout);
+    readouts.push_back(ref.readout());
   }
   // event, event, dense, dense, event, automatic, dense, event: after a dense step the
   // event path must not add changes against an input it did not see.
@@ -175,7 +173,7 @@ TEST_CASE("SNN: switching the propagation mode between steps keeps the currents 
                                    ds::Propagation::dense, ds::Propagation::event,  ds::Propagation::automatic,
                                    ds::Propagation::dense, ds::Propagation::event};
   for (const bool calibrated : {false, true}) {
-    if (calibrated) snn.calibrate_event_reference(data.images.leftCols(20));
+    if (calibrated) snn.calibrate(data.images.leftCols(20));
     Snn::State s;
     snn.set_propagation(modes[0]);
     snn.begin(data.images, s);
@@ -183,19 +181,19 @@ TEST_CASE("SNN: switching the propagation mode between steps keeps the currents 
       snn.set_propagation(modes[t]);
       snn.step(s);
       INFO("calibrated " << calibrated << ", t = " << t + 1);
-      CHECK((s.readout - readouts[static_cast<std::size_t>(t)]).cwiseAbs().maxCoeff() < 1e-3f);
+      CHECK((s.readout() - readouts[static_cast<std::size_t>(t)]).cwiseAbs().maxCoeff() < 1e-3f);
     }
-    CHECK(std::get<2>(s.layer_states).event_steps >= 2);
+    CHECK(s.template layer_state<2>().event_steps >= 2);
   }
 }
 
 TEST_CASE("event_break_even: high for a GEMV (batch 1), low for large batches") {
-  CHECK(ds::event_break_even(1) == doctest::Approx(0.9));
-  CHECK(ds::event_break_even(8) == doctest::Approx(0.66));
-  CHECK(ds::event_break_even(32) == doctest::Approx(0.5));
-  CHECK(ds::event_break_even(64) == doctest::Approx(0.42));
-  CHECK(ds::event_break_even(1000) == 0.4);  // clamped
-  CHECK(ds::event_break_even(0) == doctest::Approx(0.9));
+  CHECK(ds::detail::event_break_even(1) == doctest::Approx(0.9));
+  CHECK(ds::detail::event_break_even(8) == doctest::Approx(0.66));
+  CHECK(ds::detail::event_break_even(32) == doctest::Approx(0.5));
+  CHECK(ds::detail::event_break_even(64) == doctest::Approx(0.42));
+  CHECK(ds::detail::event_break_even(1000) == 0.4);  // clamped
+  CHECK(ds::detail::event_break_even(0) == doctest::Approx(0.9));
 }
 
 TEST_CASE("count_changes counts differing entries; choose_event_path lists them only for the event path") {
@@ -209,19 +207,19 @@ TEST_CASE("count_changes counts differing entries; choose_event_path lists them 
       ++expected;
     }
     INFO("rows = " << rows);
-    CHECK(ds::count_changes(x, prev) == expected);
-    CHECK(ds::count_changes(prev, prev) == 0);
+    CHECK(ds::detail::count_changes(x, prev) == expected);
+    CHECK(ds::detail::count_changes(prev, prev) == 0);
   }
   // 1/3 of the inputs change: above a threshold of 0.2 -> GEMM path, below 0.5 -> events.
-  ds::DeltaSynapseState st;
+  ds::detail::DeltaSynapseState st;
   st.previous_input = ds::Matrix::Zero(30, 2);
   ds::Matrix x = ds::Matrix::Zero(30, 2);
   for (Eigen::Index i = 0; i < x.size(); i += 3) x.data()[i] = 1.0f;
-  CHECK_FALSE(ds::choose_event_path(x, st, 0.2));
+  CHECK_FALSE(ds::detail::choose_event_path(x, st, 0.2));
   CHECK(st.previous_input == x);
   CHECK(st.last_density == doctest::Approx(1.0 / 3.0));
   x = -x;
-  CHECK(ds::choose_event_path(x, st, 0.5));
+  CHECK(ds::detail::choose_event_path(x, st, 0.5));
   CHECK(st.offsets.back() == 20);  // the 20 changed entries are listed
   CHECK(st.delta[0] == -2.0f);
   CHECK(st.previous_input == x);
@@ -229,7 +227,7 @@ TEST_CASE("count_changes counts differing entries; choose_event_path lists them 
 
 TEST_CASE("conv_event_break_even: Net2's second convolution") {
   // 0.6 * macs / (inputs * K*K*OC) = 0.6 * 1228800 / (1728 * 1600).
-  CHECK(ds::conv_event_break_even<ds::Conv2dLayer<ds::Shape<12, 12, 12>, 64, 5>>() == doctest::Approx(0.2667).epsilon(1e-3));
+  CHECK(ds::detail::conv_event_break_even<ds::Conv2dLayer<ds::Shape<12, 12, 12>, 64, 5>>() == doctest::Approx(0.2667).epsilon(1e-3));
 }
 
 TEST_CASE("reference_from_samples: per input the most frequent of 0, max and min; its current W x_ref + b") {
@@ -244,28 +242,28 @@ TEST_CASE("reference_from_samples: per input the most frequent of 0, max and min
       -1, 0, 1, 0, 0.5f;
   ds::Vector b(2);
   b << 0.25f, -0.5f;
-  const ds::SynapseReference r = ds::reference_from_samples(w, b, x1);
+  const ds::SynapseReference r = ds::detail::reference_from_samples(w, b, x1);
   ds::Vector want(5);
   want << 1, 0, -1, 0, 2;
   REQUIRE(r.size() == 1);
   CHECK(r.inputs.col(0) == want);
-  CHECK(ds::most_frequent_inputs(x1) == want);
+  CHECK(ds::detail::most_frequent_inputs(x1) == want);
   CHECK(r.currents(0, 0) == 0.25f + 1 - 3 + 10);
   CHECK(r.currents(1, 0) == -0.5f - 1 - 1 + 1);
   CHECK_FALSE(r.empty());
   CHECK(ds::SynapseReference{}.empty());
 
-  CHECK_THROWS_WITH_AS((void)ds::reference_from_samples(w, b, x1, 0),
+  CHECK_THROWS_WITH_AS((void)ds::detail::reference_from_samples(w, b, x1, 0),
                        "reference_from_samples: references = 0, expected >= 1", ds::ConfigError);
-  CHECK_THROWS_WITH_AS((void)ds::reference_from_samples(w, b, x1, 2, 0),
+  CHECK_THROWS_WITH_AS((void)ds::detail::reference_from_samples(w, b, x1, 2, 0),
                        "reference_from_samples: max_iterations = 0, expected >= 1", ds::ConfigError);
   ds::Matrix bad = x1;
   bad(1, 2) = std::numeric_limits<float>::infinity();
-  CHECK_THROWS_WITH_AS((void)ds::reference_from_samples(w, b, bad),
+  CHECK_THROWS_WITH_AS((void)ds::detail::reference_from_samples(w, b, bad),
                        "reference_from_samples.x1[11] = inf, expected a finite value", ds::ConfigError);
-  CHECK_THROWS_WITH_AS((void)ds::reference_from_samples(w, b, ds::Matrix(5, 0)),
+  CHECK_THROWS_WITH_AS((void)ds::detail::reference_from_samples(w, b, ds::Matrix(5, 0)),
                        "reference_from_samples: x1 has no samples (0 columns)", ds::ConfigError);
-  CHECK_THROWS_WITH_AS((void)ds::reference_from_samples(w, b, ds::Matrix::Zero(4, 3)),
+  CHECK_THROWS_WITH_AS((void)ds::detail::reference_from_samples(w, b, ds::Matrix::Zero(4, 3)),
                        "reference_from_samples: samples have 4 rows, bias 2, expected the weight's 5 inputs and 2 outputs",
                        ds::ShapeError);
 }
@@ -283,7 +281,7 @@ TEST_CASE("reference_from_samples with several references: k-modes groups; neare
   ds::Matrix w(1, 6);
   w << 1, 2, 4, 8, 16, 32;
   const ds::Vector b = ds::Vector::Constant(1, 0.5f);
-  const ds::SynapseReference r = ds::reference_from_samples(w, b, x1, 2);
+  const ds::SynapseReference r = ds::detail::reference_from_samples(w, b, x1, 2);
   REQUIRE(r.size() == 2);
   ds::Vector a(6), c(6);
   a << 1, 1, 0, 0, -1, 0;
@@ -298,10 +296,10 @@ TEST_CASE("reference_from_samples with several references: k-modes groups; neare
   CHECK(r.nearest(probe.data()) == 1);
   CHECK(r.nearest(a.data()) == 0);
   // More references than samples: one per sample.
-  CHECK(ds::reference_from_samples(w, b, x1.leftCols(3), 5).size() == 3);
+  CHECK(ds::detail::reference_from_samples(w, b, x1.leftCols(3), 5).size() == 3);
 }
 
-TEST_CASE("calibrate_event_reference: fewer step-1 changes, same readouts as the dense path") {
+TEST_CASE("Runner::calibrate: fewer step-1 changes, same readouts as the dense path") {
   ds::Rng rng(36);
   const auto data = small_dataset(80, rng);
   auto snn = saturated_small_snn(4);
@@ -312,12 +310,12 @@ TEST_CASE("calibrate_event_reference: fewer step-1 changes, same readouts as the
     Snn::State s;
     snn.begin(data.images, s);
     snn.step(s);
-    return std::get<2>(s.layer_states).offsets.back();
+    return s.template layer_state<2>().offsets.back();
   };
   const std::size_t from_zero = step1_changes();
   CHECK(snn.event_reference<2>().empty());
-  snn.calibrate_event_reference(data.images.leftCols(31));
-  CHECK(snn.propagation() == ds::Propagation::event);  // restored after the calibration step
+  snn.calibrate(data.images.leftCols(31));
+  CHECK(snn.options().propagation == ds::Propagation::event);  // restored after the calibration step
   REQUIRE(snn.event_reference<2>().inputs.rows() == 30);
   CHECK(snn.event_reference<2>().size() == 16);  // the default number of references
   CHECK(snn.event_reference<4>().inputs.rows() == 25);
@@ -336,12 +334,12 @@ TEST_CASE("calibrate_event_reference: fewer step-1 changes, same readouts as the
     Snn::State s;
     snn.begin(calibration, s);
     snn.run(s, 1);
-    REQUIRE(std::get<2>(s.layer_states).block_current.cols() == 31);  // ran as a time block
-    return std::get<2>(s.layer_states).offsets.back();
+    REQUIRE(s.template layer_state<2>().block_current.cols() == 31);  // ran as a time block
+    return s.template layer_state<2>().offsets.back();
   };
   const std::size_t block_from_reference = block_changes();
   const Snn copy = snn;
-  snn.clear_event_reference();
+  snn.clear_calibration();
   CHECK(block_from_reference < block_changes());
   snn = copy;
   // A stream of 3 steps through one block gives the dense path's readout.
@@ -350,37 +348,40 @@ TEST_CASE("calibrate_event_reference: fewer step-1 changes, same readouts as the
   snn.set_propagation(ds::Propagation::automatic);
   snn.begin(one, s1);
   snn.run(s1, 3);
-  CHECK(std::get<2>(s1.layer_states).block_current.cols() == 3);
+  CHECK(s1.layer_state<2>().block_current.cols() == 3);
   snn.set_propagation(ds::Propagation::dense);
   snn.begin(one, d1);
   snn.run(d1, 3);
-  CHECK((s1.readout - d1.readout).cwiseAbs().maxCoeff() < 1e-4f);
-  // Changing a layer through the mutable get<I>() drops the reference (its current is stale).
+  CHECK((s1.readout() - d1.readout()).cwiseAbs().maxCoeff() < 1e-4f);
+  // The runner owns its copy of the network: changing the network it was built from
+  // leaves the runner (and its references) as they were.
   {
-    Snn changed = snn;
-    changed.get<2>().weight *= 2.0f;
-    CHECK(changed.event_reference<2>().empty());
+    auto net = snn.network();
+    ds::Runner changed(net);
+    changed.calibrate(calibration);
+    net.get<2>().weight *= 2.0f;
+    CHECK(changed.network().get<2>().weight == snn.network().get<2>().weight);
+    CHECK_FALSE(changed.event_reference<2>().empty());
   }
-
   // A run that has begun keeps the references it started with, even after the network
   // that owned them is gone (ASan would catch a dangling reference here).
   {
     Snn::State s, expected;
     {
       Snn net = snn;
-      net.calibrate_event_reference(calibration, 4);  // references owned by `net` alone
+      net.calibrate(calibration, 4);  // references owned by `net` alone
       net.set_propagation(ds::Propagation::event);
       net.begin(data.images, expected);
       net.step(expected);
       net.begin(data.images, s);
     }
     Snn cleared = snn;
-    cleared.clear_event_reference();
+    cleared.clear_calibration();
     cleared.set_propagation(ds::Propagation::event);
     cleared.step(s);
-    CHECK(std::get<2>(s.layer_states).offsets.back() == std::get<2>(expected.layer_states).offsets.back());
-    CHECK(std::get<2>(s.layer_states).offsets.back() < from_zero);
-    CHECK(s.readout == expected.readout);
+    CHECK(s.template layer_state<2>().offsets.back() == expected.layer_state<2>().offsets.back());
+    CHECK(s.template layer_state<2>().offsets.back() < from_zero);
+    CHECK(s.readout() == expected.readout());
   }
   // A run that never took an event step (dense mode) leaves no reference behind: the next
   // run of the same state, without references, starts from zero.
@@ -390,23 +391,23 @@ TEST_CASE("calibrate_event_reference: fewer step-1 changes, same readouts as the
     snn.begin(data.images, s);
     snn.step(s);
     Snn cleared = snn;
-    cleared.clear_event_reference();
+    cleared.clear_calibration();
     cleared.set_propagation(ds::Propagation::event);
     cleared.begin(data.images, s);
     cleared.step(s);
-    CHECK(std::get<2>(s.layer_states).offsets.back() == from_zero);
+    CHECK(s.template layer_state<2>().offsets.back() == from_zero);
   }
   // One reference per calibration sample: each of them starts from itself, so step 1
   // lists no change at all, and the readouts still match the dense path.
   {
     Snn own = snn;
-    own.calibrate_event_reference(calibration, 31);
+    own.calibrate(calibration, 31);
     CHECK(own.event_reference<2>().size() == 31);
     Snn::State s;
     own.set_propagation(ds::Propagation::event);
     own.begin(calibration, s);
     own.step(s);
-    CHECK(std::get<2>(s.layer_states).offsets.back() == 0);
+    CHECK(s.template layer_state<2>().offsets.back() == 0);
     check_paths_match_dense(own, calibration, 20);
   }
   snn.set_propagation(ds::Propagation::automatic);
@@ -428,19 +429,19 @@ TEST_CASE("calibrate_event_reference: fewer step-1 changes, same readouts as the
     CHECK(r_threads.spikes_per_sample == r_dense.spikes_per_sample);
   }
 
-  CHECK_THROWS_WITH_AS(snn.calibrate_event_reference(calibration, 0),
-                       "SpikingSequential.calibrate_event_reference.references_per_synapse = 0, expected >= 1",
+  CHECK_THROWS_WITH_AS(snn.calibrate(calibration, 0),
+                       "Runner.calibrate.references_per_synapse = 0, expected >= 1",
                        ds::ConfigError);
-  CHECK_THROWS_WITH_AS(snn.calibrate_event_reference(ds::Matrix::Zero(19, 3)),
-                       "SpikingSequential.calibrate_event_reference: x has 19 rows (features), expected 20",
+  CHECK_THROWS_WITH_AS(snn.calibrate(ds::Matrix::Zero(19, 3)),
+                       "Runner.calibrate: x has 19 rows (features), expected 20",
                        ds::ShapeError);
-  CHECK_THROWS_AS(snn.calibrate_event_reference(ds::Matrix::Zero(20, 0)), ds::ConfigError);
+  CHECK_THROWS_AS(snn.calibrate(ds::Matrix::Zero(20, 0)), ds::ConfigError);
   ds::Matrix bad = data.images.leftCols(3);
   bad(5, 1) = std::numeric_limits<float>::quiet_NaN();
-  CHECK_THROWS_WITH_AS(snn.calibrate_event_reference(bad),
-                       "SpikingSequential.calibrate_event_reference.x[25] = nan, expected a finite value",
+  CHECK_THROWS_WITH_AS(snn.calibrate(bad),
+                       "Runner.calibrate.x[25] = nan, expected a finite value",
                        ds::ConfigError);  // x(5, 1) of 20 rows: flat index 25
   CHECK_FALSE(snn.event_reference<2>().empty());  // a refused calibration keeps the old one
-  snn.clear_event_reference();
+  snn.clear_calibration();
   CHECK(snn.event_reference<2>().empty());
 }

@@ -136,7 +136,7 @@ TEST_CASE("DualThresholdIF layer: state reset, spike value Vth, threshold valida
   const IF layer(0.5f);
   CHECK(layer.v_threshold() == 0.5f);
   IF::state_type v;
-  layer.reset_state(v, 2);
+  layer.begin(v, 2);
   CHECK(v.rows() == 3);
   CHECK(v.cols() == 2);
   CHECK(v.isZero());

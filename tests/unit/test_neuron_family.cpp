@@ -19,7 +19,7 @@ namespace {
 template <class Neuron>
 std::vector<float> run_one(const Neuron& neuron, const std::vector<float>& inputs, std::vector<float>* v_after = nullptr) {
   ds::Matrix v;
-  neuron.reset_state(v, 1);
+  neuron.begin(v, 1);
   std::vector<float> out;
   ds::Matrix current(1, 1), spike;
   for (float i : inputs) {
@@ -192,7 +192,7 @@ TEST_CASE("the vector kernel equals the scalar reference bit for bit, every sche
     using N = std::decay_t<decltype(neuron)>;
     ds::IFNeurons<ds::Shape<n>, typename N::scheme_type, typename N::firing_type> layer(neuron.scheme());
     ds::Matrix v, out;
-    layer.reset_state(v, 1);
+    layer.begin(v, 1);
     std::vector<float> ref_v(n, 0.0f);
     const ds::IFKernelParams& p = layer.kernel_params();
     for (int t = 0; t < 20; ++t) {

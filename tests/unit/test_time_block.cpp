@@ -44,17 +44,17 @@ TEST_CASE("propagate_dense_steps: a block of steps gives the currents of step-by
   const ds::Vector b = gradcheck::random_matrix(70, 1, rng);
   for (Eigen::Index batch : {1, 3}) {
     const auto train = spike_train(300, batch, 12, 0.1f, 0.5f, rng);
-    ds::DeltaSynapseState ref;
+    ds::detail::DeltaSynapseState ref;
     ref.prime_from_zero(b, 300, batch);
     std::vector<ds::Matrix> want;
     for (const auto& x : train)
-      want.push_back(ds::propagate_dense(w, b, x, ref, ds::Propagation::dense, 0.0));
+      want.push_back(ds::detail::propagate_dense(w, b, x, ref, ds::Propagation::dense, 0.0));
     for (auto mode : {ds::Propagation::event, ds::Propagation::dense, ds::Propagation::automatic}) {
-      ds::DeltaSynapseState st;
+      ds::detail::DeltaSynapseState st;
       st.prime_from_zero(b, 300, batch);
       int t0 = 0;
       for (int n : {1, 2, 5, 4}) {  // blocks of 1, 2, 5 and 4 steps: 12 in all
-        const ds::Matrix& y = ds::propagate_dense_steps(w, b, block_of(train, t0, n), batch, st, mode, -1.0);
+        const ds::Matrix& y = ds::detail::propagate_dense_steps(w, b, block_of(train, t0, n), batch, st, mode, -1.0);
         REQUIRE(y.rows() == 70);
         REQUIRE(y.cols() == n * batch);
         for (int t = 0; t < n; ++t) {
@@ -76,7 +76,7 @@ TEST_CASE("propagate_dense_steps: a block of steps gives the currents of step-by
 TEST_CASE("DualThresholdIF::steps: hand-computed spike trains, constant and per-step current") {
   const ds::DualThresholdIF<ds::Shape<2>> neuron(1.0f);
   ds::Matrix v;
-  neuron.reset_state(v, 1);
+  neuron.begin(v, 1);
   ds::Matrix current(2, 1);
   current << 0.75f, -0.5f;  // exact in float
   ds::Matrix out;
@@ -94,7 +94,7 @@ TEST_CASE("DualThresholdIF::steps: hand-computed spike trains, constant and per-
   ds::Matrix per_step(2, 3);
   per_step << 2.5f, -0.25f, 0.0f,  //
       0.0f, 0.0f, -1.0f;
-  neuron.reset_state(v, 1);
+  neuron.begin(v, 1);
   neuron.steps(per_step, v, out, 3);
   ds::Matrix want3(2, 3);
   want3 << 1, 1, 0,  //
@@ -104,12 +104,12 @@ TEST_CASE("DualThresholdIF::steps: hand-computed spike trains, constant and per-
   CHECK(v(1, 0) == 0.0f);
 }
 
-TEST_CASE("SpikingSequential::run: readouts and spike counts of step-by-step evaluation, any batch and T") {
+TEST_CASE("Runner::run: readouts and spike counts of step-by-step evaluation, any batch and T") {
   ds::Rng rng(52);
   Small ann;
   ann.init(5);
   ann.get<0>().weight *= 4.0f;  // saturate part of layer 1
-  auto snn = ds::to_snn(ann);
+  auto snn = ds::Runner(ds::to_snn(ann));
   using Snn = decltype(snn);
   CHECK(Snn::max_time_block(1) == 63);  // blocks stay below 64 columns
   CHECK(Snn::max_time_block(5) == 12);
@@ -124,8 +124,8 @@ TEST_CASE("SpikingSequential::run: readouts and spike counts of step-by-step eva
       std::vector<std::size_t> spikes;
       for (std::size_t t = 0; t < T; ++t) {
         snn.step(ref);
-        readouts.push_back(ref.readout);
-        spikes.push_back(ref.spikes[1] + ref.spikes[3]);
+        readouts.push_back(ref.readout());
+        spikes.push_back(ref.spikes()[1] + ref.spikes()[3]);
       }
       snn.begin(x, s);
       std::size_t calls = 0, spike_mismatches = 0;
@@ -137,42 +137,48 @@ TEST_CASE("SpikingSequential::run: readouts and spike counts of step-by-step eva
         // the threshold may flip a spike late in a long run (it did once in 100 steps), so
         // after step 10 at most 2% of the readout entries and steps may differ.
         if (t <= 10) {
-          CHECK((st.readout - readouts[t - 1]).cwiseAbs().maxCoeff() < 1e-4f);
-          CHECK(st.spikes[1] + st.spikes[3] == spikes[t - 1]);
+          CHECK((st.readout() - readouts[t - 1]).cwiseAbs().maxCoeff() < 1e-4f);
+          CHECK(st.spikes()[1] + st.spikes()[3] == spikes[t - 1]);
         }
-        differing += ((st.readout - readouts[t - 1]).array().abs() > 1e-3f).count();
-        total += st.readout.size();
-        spike_mismatches += st.spikes[1] + st.spikes[3] != spikes[t - 1];
+        differing += ((st.readout() - readouts[t - 1]).array().abs() > 1e-3f).count();
+        total += st.readout().size();
+        spike_mismatches += st.spikes()[1] + st.spikes()[3] != spikes[t - 1];
       });
       CHECK(calls == T);
       CHECK(static_cast<double>(differing) <= 0.02 * static_cast<double>(total));
       CHECK(static_cast<double>(spike_mismatches) <= 0.02 * static_cast<double>(T));
-      const auto& synapse = std::get<2>(s.layer_states);
+      const auto& synapse = s.template layer_state<2>();
       CHECK(synapse.event_steps + synapse.dense_steps == T);
       if (batch < 32 && T > 1) CHECK(synapse.block_current.cols() > batch);  // ran in time blocks
       if (batch >= 32) CHECK(synapse.block_current.cols() == 0);             // ran step by step
     }
   }
-  // T = 0: no step, no call.
+  // T = 0, and a state never begun: typed errors, no step, no call.
   Snn::State s;
+  CHECK_THROWS_WITH_AS(snn.run(s, 3), "Runner.run: the state was never begun; call Runner::begin(x, state) first",
+                       ds::ConfigError);
+  CHECK_THROWS_WITH_AS(snn.step(s), "Runner.step: the state was never begun; call Runner::begin(x, state) first",
+                       ds::ConfigError);
   snn.begin(ds::Matrix::Ones(20, 1), s);
-  snn.run(s, 0, [](std::size_t, const Snn::State&) { FAIL("no step expected"); });
-  CHECK(s.readout.isZero());
+  CHECK_THROWS_WITH_AS(snn.run(s, 0, [](std::size_t, const Snn::State&) { FAIL("no step expected"); }),
+                       "Runner.run.steps = 0, expected >= 1", ds::ConfigError);
+  CHECK(s.readout().isZero());
+  CHECK(s.time_step() == 0);
   // An empty batch: three steps of nothing, no division by the batch size.
   snn.begin(ds::Matrix(20, 0), s);
   std::size_t calls = 0;
   snn.run(s, 3, [&](std::size_t, const Snn::State&) { ++calls; });
   CHECK(calls == 3);
-  CHECK(s.readout.rows() == 5);
-  CHECK(s.readout.cols() == 0);
+  CHECK(s.readout().rows() == 5);
+  CHECK(s.readout().cols() == 0);
 }
 
-TEST_CASE("SpikingSequential::run: mixed with step on one State, blocks and steps continue each other") {
+TEST_CASE("Runner::run: mixed with step on one State, blocks and steps continue each other") {
   ds::Rng rng(54);
   Small ann;
   ann.init(6);
   ann.get<0>().weight *= 4.0f;
-  const auto snn = ds::to_snn(ann);
+  const auto snn = ds::Runner(ds::to_snn(ann));
   using Snn = std::remove_const_t<decltype(snn)>;
   const ds::Matrix x = gradcheck::random_matrix(20, 2, rng).cwiseAbs();
   Snn::State ref, s;
@@ -182,14 +188,14 @@ TEST_CASE("SpikingSequential::run: mixed with step on one State, blocks and step
   snn.run(s, 3);
   snn.step(s);
   snn.run(s, 4);
-  CHECK((s.readout - ref.readout).cwiseAbs().maxCoeff() < 1e-4f);
-  CHECK(std::get<1>(s.layer_states).isApprox(std::get<1>(ref.layer_states), 1e-4f));
+  CHECK((s.readout() - ref.readout()).cwiseAbs().maxCoeff() < 1e-4f);
+  CHECK(s.template layer_state<1>().isApprox(ref.layer_state<1>(), 1e-4f));
 }
 
 TEST_CASE("DualThresholdIF::steps: a batch of 2 at Vth = 0.5; wrong shapes are refused") {
   const ds::DualThresholdIF<ds::Shape<1>> neuron(0.5f);
   ds::Matrix v;
-  neuron.reset_state(v, 2);
+  neuron.begin(v, 2);
   ds::Matrix current(1, 4);  // step 1: samples 0, 1; step 2: samples 0, 1
   current << 0.5f, 0.25f, 0.0f, 0.25f;
   ds::Matrix out;
@@ -200,28 +206,28 @@ TEST_CASE("DualThresholdIF::steps: a batch of 2 at Vth = 0.5; wrong shapes are r
   CHECK(v.isZero());
   CHECK_THROWS_AS(neuron.steps(ds::Matrix(1, 3), v, out, 2), ds::ShapeError);
   CHECK_THROWS_AS(neuron.steps(ds::Matrix(2, 4), v, out, 2), ds::ShapeError);
-  ds::DeltaSynapseState st;
+  ds::detail::DeltaSynapseState st;
   const ds::Matrix w = ds::Matrix::Ones(3, 1);
   const ds::Vector b = ds::Vector::Zero(3);
-  CHECK_THROWS_AS((void)ds::propagate_dense_steps(w, b, ds::Matrix(1, 4), 0, st, ds::Propagation::event, -1.0),
+  CHECK_THROWS_AS((void)ds::detail::propagate_dense_steps(w, b, ds::Matrix(1, 4), 0, st, ds::Propagation::event, -1.0),
                   ds::ShapeError);
-  CHECK_THROWS_AS((void)ds::propagate_dense_steps(w, b, ds::Matrix(1, 5), 2, st, ds::Propagation::event, -1.0),
+  CHECK_THROWS_AS((void)ds::detail::propagate_dense_steps(w, b, ds::Matrix(1, 5), 2, st, ds::Propagation::event, -1.0),
                   ds::ShapeError);
   // An unprimed state runs the block on the GEMM path.
   ds::Matrix x(1, 4);
   x << 1, 2, 3, 4;
-  const ds::Matrix& y = ds::propagate_dense_steps(w, b, x, 2, st, ds::Propagation::event, -1.0);
+  const ds::Matrix& y = ds::detail::propagate_dense_steps(w, b, x, 2, st, ds::Propagation::event, -1.0);
   CHECK(y == ds::Matrix::Ones(3, 1) * x);
   CHECK(st.dense_steps == 2);
 }
 
-TEST_CASE("SpikingSequential::run: networks with other layers run step by step, identically") {
+TEST_CASE("Runner::run: networks with other layers run step by step, identically") {
   using Net = ds::Sequential<ds::Input<ds::Shape<1, 6, 6>>, ds::Conv2d<3, 3>, ds::StReLU<>, ds::Flatten, ds::Dense<4>>;
   Net ann;
   ann.init(8);
   ds::Rng rng(53);
   const ds::Matrix x = gradcheck::random_matrix(36, 2, rng).cwiseAbs();
-  const auto snn = ds::to_snn(ann);
+  const auto snn = ds::Runner(ds::to_snn(ann));
   using Snn = std::remove_const_t<decltype(snn)>;
   Snn::State ref, s;
   snn.begin(x, ref);
@@ -230,8 +236,8 @@ TEST_CASE("SpikingSequential::run: networks with other layers run step by step, 
   snn.run(s, 6, [&](std::size_t, const Snn::State& st) {
     snn.step(ref);
     ++calls;
-    CHECK(st.readout == ref.readout);
-    CHECK(st.spikes == ref.spikes);
+    CHECK(st.readout() == ref.readout());
+    CHECK(st.spikes() == ref.spikes());
   });
   CHECK(calls == 6);
 }

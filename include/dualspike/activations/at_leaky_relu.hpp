@@ -35,32 +35,29 @@ namespace dualspike {
 /// Concrete atLeakyReLU over shape `S`: `alpha` (> 0) starts at `Alpha::num / Alpha::den`,
 /// `v_threshold` (> 0) at `Vth::num / Vth::den`.
 template <ShapeType S, class Alpha = std::ratio<1, 10>, class Vth = std::ratio<1>>
-class AtLeakyReLULayer : public detail::LeakyClipActivation<AtLeakyReLULayer<S, Alpha, Vth>, S> {
+class AtLeakyReLULayer : public detail::ThresholdedActivation<AtLeakyReLULayer<S, Alpha, Vth>, S, Vth> {
   static_assert(ThresholdRatio<Alpha> && ThresholdRatio<Vth>,
                 "dualspike::AtLeakyReLU: alpha and the threshold must be std::ratio > 0, e.g. std::ratio<1, 10>");
+  using base = detail::ThresholdedActivation<AtLeakyReLULayer<S, Alpha, Vth>, S, Vth>;
 
  public:
-  /// \throws ConfigError if `v` is not finite and > 0.
-  void set_v_threshold(float v) {
-    require_positive_finite(v, "AtLeakyReLU.v_threshold");
-    v_threshold_ = v;
-  }
+  static constexpr const char* name = "AtLeakyReLU";
   /// \throws ConfigError if `alpha` is not finite and > 0.
   void set_alpha(float alpha) {
     require_positive_finite(alpha, "AtLeakyReLU.alpha");
     alpha_ = alpha;
   }
-  [[nodiscard]] float v_threshold() const noexcept { return v_threshold_; }
   [[nodiscard]] float alpha() const noexcept { return alpha_; }
-  [[nodiscard]] LeakyClip leaky_clip() const noexcept { return {alpha_, -v_threshold_ / alpha_, v_threshold_}; }
+  [[nodiscard]] LeakyClip leaky_clip() const noexcept {
+    return {alpha_, -this->v_threshold() / alpha_, this->v_threshold()};
+  }
   void validate(const std::string& prefix) const {
-    require_positive_finite(v_threshold_, (prefix + "v_threshold").c_str());
+    base::validate(prefix);
     require_positive_finite(alpha_, (prefix + "alpha").c_str());
   }
 
  private:
   float alpha_ = ratio_value<Alpha>;
-  float v_threshold_ = ratio_value<Vth>;
 };
 
 /// Layer spec: `AtLeakyReLU<>` (alpha = 0.1, Vth = 1), `AtLeakyReLU<std::ratio<1, 4>>`.

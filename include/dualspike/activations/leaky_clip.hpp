@@ -10,6 +10,7 @@
 #include <ratio>
 #include <string>
 
+#include "../core/checks.hpp"
 #include "../core/parameter.hpp"
 #include "../core/random.hpp"
 #include "../core/shape.hpp"
@@ -73,6 +74,24 @@ class LeakyClipActivation {
 
  private:
   [[nodiscard]] const Derived& self() const noexcept { return static_cast<const Derived&>(*this); }
+};
+
+/// The threshold of an activation with one (stReLU, tReLU, atLeakyReLU): `v_threshold`
+/// (> 0, in units of the pre-activation) starts at `Vth::num / Vth::den`; `Derived::name`
+/// names it in errors.
+template <class Derived, ShapeType S, class Vth>
+class ThresholdedActivation : public LeakyClipActivation<Derived, S> {
+ public:
+  /// \throws ConfigError if `v` is not finite and > 0.
+  void set_v_threshold(float v) {
+    require_positive_finite(v, (std::string(Derived::name) + ".v_threshold").c_str());
+    v_threshold_ = v;
+  }
+  [[nodiscard]] float v_threshold() const noexcept { return v_threshold_; }
+  void validate(const std::string& prefix) const { require_positive_finite(v_threshold_, (prefix + "v_threshold").c_str()); }
+
+ private:
+  float v_threshold_ = ratio_value<Vth>;
 };
 }  // namespace detail
 

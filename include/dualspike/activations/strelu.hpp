@@ -6,7 +6,6 @@
 /// Vth, so rate x Vth approaches clip(x, -Vth, Vth) as T grows (eqs. 10-15).
 #include <string>
 
-#include "../core/checks.hpp"
 #include "../core/shape.hpp"
 #include "leaky_clip.hpp"
 
@@ -15,21 +14,12 @@ namespace dualspike {
 /// Concrete stReLU over shape `S`. `v_threshold` (> 0, in units of the pre-activation)
 /// starts at `Vth::num / Vth::den`.
 template <ShapeType S, class Vth = std::ratio<1>>
-class StReLULayer : public detail::LeakyClipActivation<StReLULayer<S, Vth>, S> {
+class StReLULayer : public detail::ThresholdedActivation<StReLULayer<S, Vth>, S, Vth> {
   static_assert(ThresholdRatio<Vth>, "dualspike::StReLU: the threshold must be a std::ratio > 0, e.g. std::ratio<1, 2>");
 
  public:
-  /// \throws ConfigError if `v` is not finite and > 0.
-  void set_v_threshold(float v) {
-    require_positive_finite(v, "StReLU.v_threshold");
-    v_threshold_ = v;
-  }
-  [[nodiscard]] float v_threshold() const noexcept { return v_threshold_; }
-  [[nodiscard]] LeakyClip leaky_clip() const noexcept { return {1.0f, -v_threshold_, v_threshold_}; }
-  void validate(const std::string& prefix) const { require_positive_finite(v_threshold_, (prefix + "v_threshold").c_str()); }
-
- private:
-  float v_threshold_ = ratio_value<Vth>;
+  static constexpr const char* name = "StReLU";
+  [[nodiscard]] LeakyClip leaky_clip() const noexcept { return {1.0f, -this->v_threshold(), this->v_threshold()}; }
 };
 
 /// Layer spec: symmetric-threshold ReLU with default threshold `Vth` (a `std::ratio`; the

@@ -70,7 +70,7 @@ template <class Net>
     return std::array<bool, n_layers>{[] {
       using Map = snn_counterpart<std::tuple_element_t<I, layers>, PaperFiring>;
       if constexpr (requires { typename Map::type; })
-        return !std::is_void_v<typename Map::type> && NeuronLayer<typename Map::type>;
+        return !std::is_void_v<typename Map::type> && SpikingNeuron<typename Map::type>;
       else
         return false;
     }()...};
@@ -136,7 +136,7 @@ void apply_data_norm(Snn& snn, const std::vector<float>& scales) {
   bool weighted_done = false;  // the segment's first weighted synapse has been scaled
   for_each_index<n>([&](auto i) {
     using L = typename Snn::template layer_type<i.value>;
-    if constexpr (NeuronLayer<L>) {
+    if constexpr (SpikingNeuron<L>) {
       ++neuron;
       weighted_done = false;
     } else {

@@ -120,6 +120,12 @@ template <class Firing = PaperFiring, class Net>
   return detail::convert_network<Firing, false>(ann);
 }
 
+/// Whether the ANN type `Net` has an unbounded activation (ReLU, LeakyReLU) and so
+/// converts only with data-based normalization, `to_snn(ann, DataNorm{...})`.
+template <class Net>
+inline constexpr bool needs_data_norm_net_v =
+    detail::conversion_check<typename Net::layers_type, PaperFiring>::any_needs_data_norm;
+
 /// The SNN type produced from the ANN type `Net` (with firing rule `Firing`).
 template <class Net, class Firing = PaperFiring>
 using snn_t = decltype(detail::convert_network<Firing, true>(std::declval<const Net&>()));

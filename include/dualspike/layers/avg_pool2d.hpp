@@ -9,6 +9,7 @@
 #include "../core/parameter.hpp"
 #include "../core/random.hpp"
 #include "../core/shape.hpp"
+#include "../network/spiking_layer.hpp"
 
 namespace dualspike {
 
@@ -16,7 +17,7 @@ namespace dualspike {
 /// `Stride`. Output `C x OH x OW` with `OH = (H - K) / Stride + 1` (rows or columns that do
 /// not fill a window are dropped, as PyTorch's floor mode does). No parameters.
 template <ShapeType S, std::size_t K, std::size_t Stride = K>
-class AvgPool2dLayer {
+class AvgPool2dLayer : public detail::StatelessSpiking<AvgPool2dLayer<S, K, Stride>, synapse_role> {
   static_assert(K > 0 && Stride > 0, "dualspike::AvgPool2d: kernel and stride must be > 0");
   static_assert(S::height >= K && S::width >= K, "dualspike::AvgPool2d: the window is larger than the input");
 

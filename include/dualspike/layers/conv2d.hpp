@@ -17,6 +17,7 @@
 #include "../core/parameter.hpp"
 #include "../core/random.hpp"
 #include "../core/shape.hpp"
+#include "../network/spiking_layer.hpp"
 
 namespace dualspike {
 
@@ -28,7 +29,7 @@ namespace dualspike {
 /// PyTorch's `[OC, C, K, K]` row-major weight: `weight(c*K*K + ky*K + kx, o)` is
 /// `torch_weight[o][c][ky][kx]`. `bias` has `OC` entries.
 template <ShapeType S, std::size_t OC, std::size_t K, std::size_t Stride = 1, std::size_t Pad = 0>
-class Conv2dLayer {
+class Conv2dLayer : public detail::StatelessSpiking<Conv2dLayer<S, OC, K, Stride, Pad>, synapse_role> {
   static_assert(OC > 0 && K > 0 && Stride > 0, "dualspike::Conv2d: channels, kernel and stride must be > 0");
   static_assert(S::height + 2 * Pad >= K && S::width + 2 * Pad >= K,
                 "dualspike::Conv2d: the kernel is larger than the (padded) input");
@@ -43,6 +44,8 @@ class Conv2dLayer {
   /// Rows of the im2col patch matrix of one sample, and its columns (fan-in of an output).
   static constexpr std::size_t positions = out_height * out_width;
   static constexpr std::size_t fan_in = S::channels * K * K;
+  /// In the SNN: a synapse whose current the executor may update by scattering input changes.
+  using event_path = conv_event_path;
 
   Matrix weight = Matrix::Zero(fan_in, OC);
   Vector bias = Vector::Zero(OC);

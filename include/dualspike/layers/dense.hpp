@@ -12,6 +12,7 @@
 #include "../core/parameter.hpp"
 #include "../core/random.hpp"
 #include "../core/shape.hpp"
+#include "../network/spiking_layer.hpp"
 
 namespace dualspike {
 
@@ -19,13 +20,15 @@ namespace dualspike {
 /// Shapes: input `In x batch`, output `Out x batch`; `weight` is `Out x In` (row o holds
 /// the weights into output o, as PyTorch's `weight`), `bias` has `Out` entries.
 template <std::size_t In, std::size_t Out>
-class DenseLayer {
+class DenseLayer : public detail::StatelessSpiking<DenseLayer<In, Out>, synapse_role> {
  public:
   static_assert(In > 0 && Out > 0, "dualspike::Dense: sizes must be > 0");
   using input_shape = Shape<In>;
   using output_shape = Shape<Out>;
   static constexpr std::size_t in_features = In;
   static constexpr std::size_t out_features = Out;
+  /// In the SNN: a synapse whose current the executor may update from input changes.
+  using event_path = dense_event_path;
 
   Matrix weight = Matrix::Zero(Out, In);
   Vector bias = Vector::Zero(Out);

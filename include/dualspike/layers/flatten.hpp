@@ -9,13 +9,14 @@
 #include "../core/parameter.hpp"
 #include "../core/random.hpp"
 #include "../core/shape.hpp"
+#include "../network/spiking_layer.hpp"
 
 namespace dualspike {
 
 /// Concrete flatten of shape `S` into `Shape<S::size>`: feature `(c*H + y)*W + x` of the
 /// output is `x[c, y, x]` of the input. No parameters.
 template <ShapeType S>
-class FlattenLayer {
+class FlattenLayer : public detail::StatelessSpiking<FlattenLayer<S>, pass_through_role> {
  public:
   using input_shape = S;
   using output_shape = Shape<S::size>;

@@ -29,9 +29,8 @@
 ///  - SOP counting: synaptic layers give `fan_out()`, the mean number of outputs each
 ///    input feeds.
 ///
-/// A concrete *SNN layer* is either *synaptic* (stateless, same `forward` as above, run
-/// every time step on the spikes of the previous layer) or a *neuron* layer (has
-/// `state_type`, `reset_state`, `step`; see neurons/if_neuron.hpp).
+/// SNN layers follow the spiking-layer contract (spiking_layer.hpp): a declared role
+/// (synapse, neuron, pass-through), a `state_type`, `begin` and `step`.
 #include <concepts>
 #include <cstddef>
 #include <string>
@@ -65,15 +64,6 @@ concept TrainingModeLayer = requires(const L& l, const Matrix& x, Matrix& y, Mat
                                         L& grad) {
   l.forward_train(x, y, cache, rng);
   l.backward(x, x, x, dx, grad, x);
-};
-
-/// A spiking neuron layer: holds per-run state (membrane potentials) outside the layer.
-template <class L>
-concept NeuronLayer = ShapeType<typename L::input_shape> && requires(const L& l, const Matrix& m, Matrix& v,
-                                                                      Matrix& out, Eigen::Index batch) {
-  typename L::state_type;
-  l.reset_state(v, batch);
-  l.step(m, v, out);
 };
 
 }  // namespace dualspike

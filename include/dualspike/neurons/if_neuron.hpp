@@ -15,6 +15,7 @@
 #include "../core/checks.hpp"
 #include "../core/errors.hpp"
 #include "../core/shape.hpp"
+#include "../network/spiking_layer.hpp"
 #include "if_kernel.hpp"
 #include "threshold_scheme.hpp"
 
@@ -30,6 +31,9 @@ class IFNeurons {
   using output_shape = S;
   using scheme_type = Scheme;
   using firing_type = Firing;
+  using spiking_role = neuron_role;
+  /// `steps` runs a block of time steps at once.
+  static constexpr bool time_blocks = true;
   /// Membrane potential, `S::size x batch` (units of the layer's ANN pre-activation).
   using state_type = Matrix;
 
@@ -53,8 +57,8 @@ class IFNeurons {
   /// The firing levels, resets and carried values the kernel uses.
   [[nodiscard]] const IFKernelParams& kernel_params() const noexcept { return params_; }
 
-  /// Sets V(0) = 0 for `batch` samples.
-  void reset_state(state_type& v, Eigen::Index batch) const { v.setZero(static_cast<Eigen::Index>(S::size), batch); }
+  /// Starts a run: V(0) = 0 for `batch` samples.
+  void begin(state_type& v, Eigen::Index batch) const { v.setZero(static_cast<Eigen::Index>(S::size), batch); }
 
   /// One time step: `current` (`S::size x batch`) is integrated into `v`; `out` receives the
   /// value each spike carries (0 where none). `out` may be the same object as `current`.

@@ -15,22 +15,25 @@
 #include "../core/shape.hpp"
 #include "delta_propagation.hpp"
 
-namespace dualspike {
+namespace dualspike::detail {
 
-/// Per-run state of one event-driven Conv2d synapse (owned by `SpikingSequential::State`).
+/// Per-run state of one event-driven Conv2d synapse (owned by the runner's run state).
 /// Sizes grow with the batch, never with T.
 struct ConvDeltaState {
   /// Change lists and x(t-1); `events.current` is the current position-major,
   /// `(OH*OW*OC) x batch`.
   DeltaSynapseState events;
   Matrix output;         ///< the current in CHW order, `(OC*OH*OW) x batch`: the layer's output
-  Matrix weight_by_tap;  ///< `OC x (C*K*K)`: column (c*K + ky)*K + kx holds tap (c, ky, kx) of every channel
+  /// The runner's transposed weights, `OC x (C*K*K)`: column (c*K + ky)*K + kx holds tap
+  /// (c, ky, kx) of every channel (derived once from the weights, shared by every run).
+  const Matrix* taps = nullptr;
   /// False after a GEMM step until an event step transposes `output` into `events.current`.
   bool position_major_valid = false;
 
-  /// Starts a run from x(0) = 0, whose current is the bias at every position.
+  /// Starts a run from x(0) = 0, whose current is the bias at every position; `weight_by_tap`
+  /// = `conv.weight.transpose()` must outlive the run.
   template <class Conv>
-  void prime_from_zero(const Conv& conv, Eigen::Index batch) {
+  void prime_from_zero(const Conv& conv, const Matrix& weight_by_tap, Eigen::Index batch) {
     constexpr auto oc = static_cast<Eigen::Index>(Conv::out_channels);
     constexpr auto positions = static_cast<Eigen::Index>(Conv::positions);
     events.previous_input.setZero(static_cast<Eigen::Index>(Conv::input_shape::size), batch);
@@ -39,13 +42,12 @@ struct ConvDeltaState {
       Eigen::Map<Matrix>(events.current.col(j).data(), oc, positions).colwise() = conv.bias;
     events.primed = true;
     events.last_density = 1.0;
-    weight_by_tap = conv.weight.transpose();
+    taps = &weight_by_tap;
     output.resize(oc * positions, batch);
     position_major_valid = true;
   }
 };
 
-namespace detail {
 /// y[0..n) += a * x[0..n), vectorized with a scalar tail. Allocation-free.
 template <class Arch = xsimd::default_arch>
 inline void axpy(float a, const float* x, float* y, std::size_t n) noexcept {
@@ -75,7 +77,7 @@ void scatter_changes(ConvDeltaState& st) noexcept {
   constexpr std::size_t H = Conv::input_shape::height, W = Conv::input_shape::width;
   constexpr std::ptrdiff_t OH = Conv::out_height, OW = Conv::out_width;
   DeltaSynapseState& ev = st.events;
-  const float* taps = st.weight_by_tap.data();
+  const float* taps = st.taps->data();
   for (Eigen::Index j = 0; j < ev.current.cols(); ++j) {
     float* cur = ev.current.col(j).data();
     for (std::size_t k = ev.offsets[static_cast<std::size_t>(j)]; k < ev.offsets[static_cast<std::size_t>(j) + 1];
@@ -97,7 +99,6 @@ void scatter_changes(ConvDeltaState& st) noexcept {
     }
   }
 }
-}  // namespace detail
 
 /// The fraction of changed inputs below which the scatter beats im2col + GEMM for the
 /// convolution `Conv`. A change of input (c, y, x) costs up to K*K*OC multiply-adds, the
@@ -135,7 +136,6 @@ const Matrix& propagate_conv(const Conv& conv, const Matrix& input, ConvDeltaSta
   if (mode == Propagation::dense || !ev.primed || ev.previous_input.cols() != input.cols()) {
     if (mode != Propagation::dense) {
       ev.previous_input = input;
-      if (st.weight_by_tap.size() == 0) st.weight_by_tap = conv.weight.transpose();
       ev.primed = true;
     }
     return gemm();
@@ -155,4 +155,4 @@ const Matrix& propagate_conv(const Conv& conv, const Matrix& input, ConvDeltaSta
   return st.output;
 }
 
-}  // namespace dualspike
+}  // namespace dualspike::detail

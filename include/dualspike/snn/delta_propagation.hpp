@@ -25,26 +25,18 @@
 #include "../core/errors.hpp"
 #include "../core/shape.hpp"
 #include "event_reference.hpp"
+#include "propagation.hpp"
 
-namespace dualspike {
+namespace dualspike::detail {
 
-/// How a synaptic layer of the SNN propagates its input each time step.
-enum class Propagation {
-  automatic,  ///< per layer and step: events when the fraction of changed inputs is below the threshold
-  dense,      ///< always the GEMM `W x(t) + b`
-  event,      ///< always the change lists (after the first step, which is dense)
-};
-
-namespace detail {
 /// `out` (resized to `v.size() x batch`) holds `v` in every column. (A loop of column
 /// copies: Eigen's dynamic `replicate()` divides per element.)
 inline void replicate_columns(const Vector& v, Eigen::Index batch, Matrix& out) {
   out.resize(v.size(), batch);
   for (Eigen::Index j = 0; j < batch; ++j) out.col(j) = v;
 }
-}  // namespace detail
 
-/// Per-run state of one event-driven dense synapse (owned by `SpikingSequential::State`).
+/// Per-run state of one event-driven dense synapse (owned by the runner's run state).
 /// Sizes grow with the batch (and the time block), never with T; after the first step
 /// nothing is allocated, except when a time block of another length follows.
 struct DeltaSynapseState {
@@ -76,7 +68,7 @@ struct DeltaSynapseState {
     last_density = 1.0;
   }
 
-  /// Starts a run from calibrated references (`SpikingSequential::calibrate_event_reference`):
+  /// Starts a run from calibrated references (`Runner::calibrate`):
   /// at the first step (`start_from_reference`, called by `propagate_dense` and
   /// `propagate_dense_steps`), each sample starts from the reference input nearest to its
   /// step-1 input, whose current was computed once, so step 1 costs only the inputs that
@@ -170,7 +162,6 @@ inline std::size_t collect_changes(const Matrix& input, DeltaSynapseState& state
   return collect_changes<Arch>(input, state.previous_input, state);
 }
 
-namespace detail {
 /// Adds every sample's changes of input tile `tile` to rows [r0, r0 + NV * width) of its
 /// current, keeping those rows in NV vector registers while the changes are walked.
 template <std::size_t NV, class Arch>
@@ -222,7 +213,6 @@ inline void apply_changes_rows(const Matrix& weight, const DeltaSynapseState& st
                                  current.data(), static_cast<std::size_t>(current.outerStride()),
                                  static_cast<std::size_t>(current.cols()), r0);
 }
-}  // namespace detail
 
 /// The event path over a whole batch: `current[:, j] += sum_k delta_k * W[:, index_k]`
 /// over sample j's recorded changes (from `collect_changes`). The weights are walked in
@@ -261,13 +251,11 @@ inline void apply_changes(const Matrix& weight, const DeltaSynapseState& st, Mat
   }
 }
 
-namespace detail {
 /// The GEMM path: `out = W input + b` (every column of `input` a sample or a step).
 inline void dense_current(const Matrix& weight, const Vector& bias, const Matrix& input, Matrix& out) {
   out.noalias() = weight * input;
   out.colwise() += bias;
 }
-}  // namespace detail
 
 /// Chooses the path of one `Propagation::automatic` step: true for the event path, with
 /// the changes listed; false for the GEMM path. Either way `previous_input` becomes `input`.
@@ -337,7 +325,7 @@ inline const Matrix& propagate_dense(const Matrix& weight, const Vector& bias, c
 }
 
 /// A block of `steps` time steps of a dense synapse at once (time-blocked evaluation,
-/// `SpikingSequential::run`): `input` is `in x (steps * batch)`, holding step t's inputs
+/// `Runner::run`): `input` is `in x (steps * batch)`, holding step t's inputs
 /// in columns [t * batch, (t + 1) * batch); \returns the currents I(t) in the same layout
 /// (`out x (steps * batch)`, `state.block_current`). The changes of all steps are applied
 /// as one batch of `steps * batch` columns, so each weight tile is read once per block
@@ -388,4 +376,4 @@ inline const Matrix& propagate_dense_steps(const Matrix& weight, const Vector& b
   return out;
 }
 
-}  // namespace dualspike
+}  // namespace dualspike::detail

@@ -5,7 +5,7 @@
 /// so a run may start from any input x(0) whose current W x(0) + b is known: step 1 then
 /// costs only the inputs in which x(1) differs from x(0). Starting from x(0) = 0 (the
 /// bias) costs every neuron that spikes at step 1; a *reference* calibrated on sample
-/// inputs (`SpikingSequential::calibrate_event_reference`) costs far fewer. Several
+/// inputs (`Runner::calibrate`) costs far fewer. Several
 /// references (clusters of similar step-1 inputs) cost fewer still: each sample starts
 /// from the one nearest to its own step-1 input, counted in differing entries.
 #include <algorithm>
@@ -68,6 +68,8 @@ struct SynapseReference {
     return best;
   }
 };
+
+namespace detail {
 
 /// Per row of `x1` (`in x samples`, at least one sample), whichever of 0, the row's
 /// largest and its smallest value occurs most often (ties go to 0, then to the largest);
@@ -143,5 +145,7 @@ struct SynapseReference {
   r.currents.colwise() += bias;
   return r;
 }
+
+}  // namespace detail
 
 }  // namespace dualspike

@@ -4,6 +4,7 @@
 /// agreement with reference (ANN) predictions, spike and synaptic-operation counts.
 /// Memory grows with the batch size, never with T.
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -17,6 +18,8 @@
 #include "../core/argmax.hpp"
 #include "../core/checks.hpp"
 #include "../data/dataset.hpp"
+#include "../network/tuple_utils.hpp"
+#include "runner.hpp"
 
 namespace dualspike {
 
@@ -68,26 +71,28 @@ struct SimulationResult {
   }
 };
 
-/// Runs the SNN `snn` for `options.time_steps` steps on every sample of `data`.
+/// Runs the SNN of `runner` for `options.time_steps` steps on every sample of `data`.
+/// Every total is exact and the same whatever the thread count: per-step counts are
+/// integers, merged in any order, and SOPs are computed from each layer's spike count.
 /// \throws ShapeError if the data's sample shape differs from the network's input, it has
 /// more classes than the network has outputs, or the reference predictions have the wrong
 /// length; ConfigError for T = 0 or T > max_time_steps, batch size 0, an empty data set, a
-/// label out of range, a NaN/inf image value or parameter.
+/// label out of range, a NaN/inf image value.
 template <class Snn>
-[[nodiscard]] SimulationResult simulate(const Snn& snn, const Dataset& data, const SimulateOptions& options) {
+[[nodiscard]] SimulationResult simulate(const Runner<Snn>& runner, const Dataset& data, const SimulateOptions& options) {
   options.validate();
   check_input_shape<typename Snn::input_shape>(data, "simulate", Snn::output_shape::size);
   data.validate();
-  snn.validate();
   const bool with_reference = !options.reference_predictions.empty();
   if (with_reference && options.reference_predictions.size() != data.size())
     throw ShapeError("simulate: " + std::to_string(options.reference_predictions.size()) +
                      " reference predictions for " + std::to_string(data.size()) + " samples");
 
+  constexpr std::size_t L = Snn::num_layers;
   const std::size_t T = options.time_steps;
-  // Per-step counters (64-bit: 1e6 steps x 2^32 samples cannot overflow them).
-  std::vector<std::uint64_t> correct(T, 0), agree(T, 0), spikes(T, 0);
-  std::vector<double> sops(T, 0.0);
+  // Per-step counters (64-bit: 1e6 steps x 2^32 samples cannot overflow them); spikes per
+  // step and layer, t * L + layer.
+  std::vector<std::uint64_t> correct(T, 0), agree(T, 0), spikes(T * L, 0);
 #ifdef _OPENMP
   const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
 #else
@@ -102,47 +107,62 @@ template <class Snn>
 #else
     const std::size_t tid = 0, team = 1;
 #endif
-    std::vector<std::uint64_t> my_correct(T, 0), my_agree(T, 0), my_spikes(T, 0);
-    std::vector<double> my_sops(T, 0.0);
-    typename Snn::State state;
+    std::vector<std::uint64_t> my_correct(T, 0), my_agree(T, 0), my_spikes(T * L, 0);
+    typename Runner<Snn>::State state;
     std::vector<std::int32_t> predicted;
     for (std::size_t first = 0; first < data.size(); first += options.batch_size) {
       // This thread's tile of the batch: columns [lo, hi).
       const std::size_t n = std::min(options.batch_size, data.size() - first);
       const std::size_t lo = first + n * tid / team, hi = first + n * (tid + 1) / team;
       if (lo == hi) continue;
-      snn.begin(data.images.middleCols(static_cast<Eigen::Index>(lo), static_cast<Eigen::Index>(hi - lo)), state);
+      runner.begin(data.images.middleCols(static_cast<Eigen::Index>(lo), static_cast<Eigen::Index>(hi - lo)), state);
       predicted.resize(hi - lo);
-      snn.run(state, T, [&](std::size_t step, const typename Snn::State& st) {
+      runner.run(state, T, [&](std::size_t step, const typename Runner<Snn>::State& st) {
         const std::size_t t = step - 1;
-        argmax_columns(st.readout, predicted);
+        argmax_columns(st.readout(), predicted);
         for (std::size_t j = 0; j < hi - lo; ++j) {
           my_correct[t] += predicted[j] == data.labels[lo + j];
           if (with_reference) my_agree[t] += predicted[j] == options.reference_predictions[lo + j];
         }
-        for (std::size_t s : st.spikes) my_spikes[t] += s;
-        my_sops[t] += snn.sops(st);
+        for (std::size_t l = 0; l < L; ++l) my_spikes[t * L + l] += st.spikes()[l];
       });
     }
 #pragma omp critical(dualspike_simulate_merge)
     for (std::size_t t = 0; t < T; ++t) {
       correct[t] += my_correct[t];
       agree[t] += my_agree[t];
-      spikes[t] += my_spikes[t];
-      sops[t] += my_sops[t];
+      for (std::size_t l = 0; l < L; ++l) spikes[t * L + l] += my_spikes[t * L + l];
     }
   }
 
+  std::array<double, L> per_spike{};
+  detail::for_each_index<L>([&](auto i) { per_spike[i] = Snn::template synapses_per_spike<i.value>(); });
   SimulationResult r;
   r.samples = data.size();
   const double inv_n = data.size() > 0 ? 1.0 / static_cast<double>(data.size()) : 0.0;
   for (std::size_t t = 0; t < T; ++t) {
     r.accuracy.push_back(static_cast<double>(correct[t]) * inv_n);
     if (with_reference) r.agreement.push_back(static_cast<double>(agree[t]) * inv_n);
-    r.spikes_per_sample.push_back(static_cast<double>(spikes[t]) * inv_n);
-    r.sops_per_sample.push_back(sops[t] * inv_n);
+    std::uint64_t total = 0;
+    double sops = 0.0;
+    for (std::size_t l = 0; l < L; ++l) {
+      total += spikes[t * L + l];
+      sops += static_cast<double>(spikes[t * L + l]) * per_spike[l];
+    }
+    r.spikes_per_sample.push_back(static_cast<double>(total) * inv_n);
+    r.sops_per_sample.push_back(sops * inv_n);
   }
   return r;
+}
+
+/// `simulate` with a default runner of `snn` (a copy of the network; build a `Runner` to
+/// calibrate it or choose its propagation).
+/// \throws as above; ConfigError for a NaN/inf parameter.
+template <class... Layers>
+[[nodiscard]] SimulationResult simulate(const SpikingSequential<Layers...>& snn, const Dataset& data,
+                                        const SimulateOptions& options) {
+  options.validate();
+  return simulate(Runner<SpikingSequential<Layers...>>(snn), data, options);
 }
 
 }  // namespace dualspike
