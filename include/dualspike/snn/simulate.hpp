@@ -72,8 +72,11 @@ struct SimulationResult {
 };
 
 /// Runs the SNN of `runner` for `options.time_steps` steps on every sample of `data`.
-/// Every total is exact and the same whatever the thread count: per-step counts are
-/// integers, merged in any order, and SOPs are computed from each layer's spike count.
+/// Totals are exact integer counts, merged in any order, and SOPs are computed from each
+/// layer's spike count, so they do not depend on how the counts were split over threads.
+/// (The spikes themselves may: with `Propagation::automatic` each thread's tile of the
+/// batch chooses its synapses' path from its own change fraction, and the paths agree up to
+/// float rounding; `Propagation::dense` or `event` fixes the path.)
 /// \throws ShapeError if the data's sample shape differs from the network's input, it has
 /// more classes than the network has outputs, or the reference predictions have the wrong
 /// length; ConfigError for T = 0 or T > max_time_steps, batch size 0, an empty data set, a
