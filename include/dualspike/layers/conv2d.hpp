@@ -166,14 +166,14 @@ class Conv2dLayer {
   }
 
   /// \throws ShapeError if weight is not (C*K*K) x OC or bias not OC; ConfigError naming
-  /// the tensor and index of the first NaN/inf parameter.
+  /// the tensor and entry of the first NaN/inf parameter (`weight[row, col]`, `bias[i]`).
   void validate(const std::string& prefix) const {
     if (weight.rows() != static_cast<Eigen::Index>(fan_in) || weight.cols() != static_cast<Eigen::Index>(OC))
       throw ShapeError(prefix + "weight is " + std::to_string(weight.rows()) + "x" + std::to_string(weight.cols()) +
                        ", expected " + std::to_string(fan_in) + "x" + std::to_string(OC) + " (C*K*K x OC)");
     if (bias.size() != static_cast<Eigen::Index>(OC))
       throw ShapeError(prefix + "bias has " + std::to_string(bias.size()) + " entries, expected " + std::to_string(OC));
-    require_all_finite(weight.reshaped(), prefix + "weight");
+    require_all_finite(weight, prefix + "weight");
     require_all_finite(bias, prefix + "bias");
   }
 

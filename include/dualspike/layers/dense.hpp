@@ -65,14 +65,14 @@ class DenseLayer {
   }
 
   /// \throws ShapeError if weight is not Out x In or bias not Out; ConfigError naming
-  /// the tensor and index of the first NaN/inf parameter.
+  /// the tensor and entry of the first NaN/inf parameter (`weight[row, col]`, `bias[i]`).
   void validate(const std::string& prefix) const {
     if (weight.rows() != static_cast<Eigen::Index>(Out) || weight.cols() != static_cast<Eigen::Index>(In))
       throw ShapeError(prefix + "weight is " + std::to_string(weight.rows()) + "x" + std::to_string(weight.cols()) +
                        ", expected " + std::to_string(Out) + "x" + std::to_string(In));
     if (bias.size() != static_cast<Eigen::Index>(Out))
       throw ShapeError(prefix + "bias has " + std::to_string(bias.size()) + " entries, expected " + std::to_string(Out));
-    require_all_finite(weight.reshaped(), prefix + "weight");
+    require_all_finite(weight, prefix + "weight");
     require_all_finite(bias, prefix + "bias");
   }
 
