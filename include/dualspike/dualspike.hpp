@@ -24,6 +24,7 @@
 #include "network/layer.hpp"
 #include "network/sequential.hpp"
 
+#include "train/checkpoint.hpp"
 #include "train/loss.hpp"
 #include "train/optimizer.hpp"
 #include "train/schedule.hpp"
