@@ -34,6 +34,7 @@
 #include "snn/simulate.hpp"
 #include "snn/spiking_sequential.hpp"
 
+#include "data/augment.hpp"
 #include "data/cifar10.hpp"
 #include "data/dataset.hpp"
 #include "data/idx.hpp"
