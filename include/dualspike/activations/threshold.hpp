@@ -43,8 +43,7 @@ class StReLULayer {
   /// z = clip(x, -Vth, Vth) elementwise (eq. 7).
   void forward(const Matrix& x, Matrix& y) const { y = x.cwiseMax(-v_threshold_).cwiseMin(v_threshold_); }
 
-  /// dx = dy where -Vth < x < Vth, else 0 (eq. 9). No parameters. Coefficient-wise, so
-  /// `dx` may be `&dy`.
+  /// dx = dy where -Vth < x < Vth, else 0 (eq. 9). No parameters.
   void backward(const Matrix& x, const Matrix& /*y*/, const Matrix& dy, Matrix* dx, StReLULayer& /*grad*/) const {
     if (dx == nullptr) return;
     const float t = v_threshold_;
