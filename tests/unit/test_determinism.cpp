@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <cstring>
 #include <ratio>
+#include <utility>
 #include <vector>
 
 #ifdef _OPENMP
@@ -232,16 +233,11 @@ using TrainNet = ds::Sequential<ds::Input<ds::Shape<300>>, ds::Dense<40>, ds::St
                                 ds::Dense<10>>;
 
 ds::Dataset random_dataset(std::size_t n) {
-  ds::Dataset d;
-  d.images = random_matrix(300, static_cast<Eigen::Index>(n), 21).cwiseAbs();
-  d.labels.resize(n);
+  std::vector<std::int32_t> labels(n);
   ds::Rng rng(22);
-  for (auto& l : d.labels) l = static_cast<std::int32_t>(rng.uniform(0.0f, 10.0f)) % 10;
-  d.channels = 300;
-  d.height = 1;
-  d.width = 1;
-  d.num_classes = 10;
-  return d;
+  for (auto& l : labels) l = static_cast<std::int32_t>(rng.uniform(0.0f, 10.0f)) % 10;
+  // images, labels, channels, height, width, num_classes
+  return {random_matrix(300, static_cast<Eigen::Index>(n), 21).cwiseAbs(), std::move(labels), 300, 1, 1, 10};
 }
 }  // namespace
 

@@ -54,14 +54,22 @@ void add_row_sums(Eigen::VectorXd& sums, const Eigen::MatrixBase<M>& m) {
   for (Eigen::Index j = 0; j < m.cols(); ++j) sums += m.col(j).template cast<double>();
 }
 
-/// `sums[c] += sum over rows of m(., c)`, in double and in row order. `m` must have
-/// contiguous columns; `sums` must have `m.cols()` entries.
+/// `sums[c] += sum over rows of m(., c)`, in double: row r goes to partial sum r % 8, and
+/// the eight partial sums are added in lane order (a fixed order, independent of threads;
+/// exact for cancelling values such as 1e8, 1, -1e8, 1). `m` must have contiguous
+/// columns; `sums` must have `m.cols()` entries.
 template <class M>
 void add_column_sums(Eigen::VectorXd& sums, const Eigen::MatrixBase<M>& m) {
+  constexpr Eigen::Index kLanes = 8;  // independent additions the compiler can vectorize
   for (Eigen::Index c = 0; c < m.cols(); ++c) {
     const float* v = m.col(c).data();
+    double lane[kLanes] = {};
+    Eigen::Index r = 0;
+    for (; r + kLanes <= m.rows(); r += kLanes)
+      for (Eigen::Index l = 0; l < kLanes; ++l) lane[l] += v[r + l];
+    for (Eigen::Index l = 0; r < m.rows(); ++r, ++l) lane[l] += v[r];
     double s = 0.0;
-    for (Eigen::Index r = 0; r < m.rows(); ++r) s += v[r];
+    for (double x : lane) s += x;
     sums[c] += s;
   }
 }

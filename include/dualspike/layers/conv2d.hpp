@@ -125,9 +125,10 @@ class Conv2dLayer : public detail::StatelessSpiking<Conv2dLayer<S, OC, K, Stride
   /// dx = col2im(dY_j W^T) per sample; `dx` may be `&dy`.
   /// Bit-identical for any number of threads: sample j's weight gradient P_j^T dY_j (a
   /// float `product`) and bias gradient (summed in double) are added to double
-  /// accumulators strictly in sample order (an OpenMP `ordered` section), so sums that
-  /// cancel across samples or positions (1e8, 1, -1e8, 1) are exact. Extra cost per
-  /// sample: one double add of the `fan_in x OC` weight gradient, serialized.
+  /// accumulators strictly in sample order (an OpenMP `ordered` section), so terms such
+  /// as 1e8, 1, -1e8, 1 cancel without loss across samples (dW and db) and across the
+  /// positions of one sample (db; dW sums positions in float). Extra cost per sample: one
+  /// double add of the `fan_in x OC` weight gradient, serialized.
   void backward(const Matrix& x, const Matrix& /*y*/, const Matrix& dy, Matrix* dx, Conv2dLayer& grad) const {
     const Eigen::Index batch = x.cols();
     constexpr auto rows = static_cast<Eigen::Index>(fan_in), cols = static_cast<Eigen::Index>(OC);
