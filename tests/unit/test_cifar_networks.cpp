@@ -48,6 +48,18 @@ void check_train_step(Net& net) {
   net.validate();
 }
 
+/// Converts `net` (BatchNorm folded) and simulates 2 random images for 2 steps: the SNN
+/// runs and its neurons spike.
+template <class Net>
+void check_two_steps(const Net& net) {
+  const auto snn = ds::to_snn(net);
+  ds::SimulateOptions sim;
+  sim.time_steps = 2;
+  const ds::SimulationResult r = ds::simulate(snn, random_images(2, 3), sim);
+  CHECK(r.accuracy.size() == 2);
+  CHECK(r.spikes_per_sample[1] > 0.0);
+}
+
 }  // namespace
 
 TEST_CASE("Net5 is Table 1's 128c3-128c3-p2-256c3-256c3-p2-512c3-512c3-p2-1024-10 with BatchNorm before each conv stReLU") {
@@ -65,12 +77,7 @@ TEST_CASE("Net5 is Table 1's 128c3-128c3-p2-256c3-256c3-p2-512c3-512c3-p2-1024-1
   // conv weights + biases, BatchNorm gamma, beta, running mean, var; dense weights + biases
   CHECK(count_values(net) == 12983434);
   check_train_step(net);
-  const auto snn = ds::to_snn(net);
-  ds::SimulateOptions sim;
-  sim.time_steps = 2;
-  const ds::SimulationResult r = ds::simulate(snn, random_images(2, 3), sim);
-  CHECK(r.accuracy.size() == 2);
-  CHECK(r.spikes_per_sample[1] > 0.0);
+  check_two_steps(net);
 }
 
 TEST_CASE("VGG16: 13 conv blocks (64-64-p-128-128-p-256x3-p-512x3-p-512x3-p) and the 512-512-10 classifier") {
@@ -84,12 +91,7 @@ TEST_CASE("VGG16: 13 conv blocks (64-64-p-128-128-p-256x3-p-512x3-p-512x3-p) and
   N net;
   CHECK(count_values(net) == 14999370);
   check_train_step(net);
-  const auto snn = ds::to_snn(net);
-  ds::SimulateOptions sim;
-  sim.time_steps = 2;
-  const ds::SimulationResult r = ds::simulate(snn, random_images(2, 3), sim);
-  CHECK(r.accuracy.size() == 2);
-  CHECK(r.spikes_per_sample[1] > 0.0);
+  check_two_steps(net);
 }
 
 TEST_CASE("Net5Narrow (quarter width): trains a step, converts with BatchNorm folded, its SNN follows the ANN") {
