@@ -26,6 +26,7 @@
 #include "network/spiking_layer.hpp"
 #include "network/sequential.hpp"
 
+#include "train/checkpoint.hpp"
 #include "train/loss.hpp"
 #include "train/optimizer.hpp"
 #include "train/schedule.hpp"
@@ -40,6 +41,7 @@
 #include "snn/simulate.hpp"
 #include "snn/spiking_sequential.hpp"
 
+#include "data/augment.hpp"
 #include "data/cifar10.hpp"
 #include "data/dataset.hpp"
 #include "data/idx.hpp"

@@ -182,3 +182,18 @@ TEST_CASE("A conv network refuses a data set with the same feature count but ano
   using Flat = ds::Sequential<ds::Input<ds::Shape<192>>, ds::Dense<2>>;
   CHECK(ds::evaluate(Flat{}, flat).predictions.size() == 2);
 }
+
+TEST_CASE("a NaN/inf weight is named by its row and column, a bias by its index") {
+  Small net;
+  net.get<0>().weight(2, 1) = std::numeric_limits<float>::quiet_NaN();  // flat column-major index 6
+  CHECK_THROWS_WITH_AS(net.validate(), "0.weight[2, 1] = nan, expected a finite value", ds::ConfigError);
+  net.get<0>().weight(2, 1) = 0.0f;
+  net.get<2>().weight(1, 3) = -std::numeric_limits<float>::infinity();
+  CHECK_THROWS_WITH_AS(net.validate(), "2.weight[1, 3] = -inf, expected a finite value", ds::ConfigError);
+  net.get<2>().weight(1, 3) = 0.0f;
+  net.get<2>().bias[1] = std::numeric_limits<float>::infinity();
+  CHECK_THROWS_WITH_AS(net.validate(), "2.bias[1] = inf, expected a finite value", ds::ConfigError);
+  ds::Conv2dLayer<ds::Shape<2, 4, 4>, 3, 3> conv;  // weight (2*3*3) x 3: row c*9 + ky*3 + kx, column o
+  conv.weight(13, 2) = std::numeric_limits<float>::quiet_NaN();
+  CHECK_THROWS_WITH_AS(conv.validate("conv."), "conv.weight[13, 2] = nan, expected a finite value", ds::ConfigError);
+}

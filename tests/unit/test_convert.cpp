@@ -182,7 +182,7 @@ TEST_CASE("simulate and to_snn reject bad configuration with typed errors") {
   CHECK_THROWS_AS((void)ds::simulate(snn, one_sample(1), opt), ds::ShapeError);
 
   ann.get<2>().weight(1, 0) = std::nanf("");
-  CHECK_THROWS_WITH_AS((void)ds::to_snn(ann), doctest::Contains("2.weight[1] = nan"), ds::ConfigError);
+  CHECK_THROWS_WITH_AS((void)ds::to_snn(ann), doctest::Contains("2.weight[1, 0] = nan"), ds::ConfigError);
   auto ann2 = if08_network<Tiny<std::ratio<1>>>();
   CHECK_THROWS_AS(ann2.get<1>().set_v_threshold(0.0f), ds::ConfigError);
   CHECK_THROWS_AS(ann2.get<1>().set_v_threshold(-2.0f), ds::ConfigError);

@@ -167,11 +167,71 @@ TEST_CASE("IDX-02 (f): gzip") {
   Bytes f = kImages;
   f[2] = 0x0D;
   CHECK_THROWS_WITH_AS(parse(gzip(f)), doctest::Contains("0x0D"), FormatError);
-  CHECK_THROWS_WITH_AS(parse(gzip(Bytes(kImages.begin(), kImages.begin() + 10))),
-                       doctest::Contains("header is 16 bytes, file has 10"), FormatError);
+  const Bytes head10 = gzip(Bytes(kImages.begin(), kImages.begin() + 10));
+  CHECK_THROWS_WITH_AS(parse(head10, "x.gz"),
+                       ("IDX file 'x.gz': header is 16 bytes, decompressed data has 10 bytes (gzip file of " +
+                        std::to_string(head10.size()) + " bytes)")
+                           .c_str(),
+                       FormatError);
   Bytes after = gz;
   after.push_back(0);
   CHECK_THROWS_WITH_AS(parse(after), doctest::Contains("after the end of the gzip stream"), FormatError);
+}
+
+TEST_CASE("IDX-02 (h): a gzip file of concatenated members decodes to their concatenation, as gunzip does") {
+  const auto cat = [](std::initializer_list<Bytes> parts) {
+    Bytes out;
+    for (const Bytes& p : parts) out.insert(out.end(), p.begin(), p.end());
+    return out;
+  };
+  const auto part = [](const Bytes& b, std::size_t first, std::size_t last) {
+    return Bytes(b.begin() + static_cast<std::ptrdiff_t>(first), b.begin() + static_cast<std::ptrdiff_t>(last));
+  };
+  const Bytes head = gzip(part(kImages, 0, 10)), rest = gzip(part(kImages, 10, kImages.size()));
+  const Bytes two = cat({head, rest});  // what `cat a.gz b.gz` gives: split inside the header
+  const auto a = parse(two, "two.gz");
+  CHECK(a.dims == std::vector<std::size_t>{2, 2, 3});
+  CHECK(a.data == part(kImages, 16, kImages.size()));
+  // Split inside the pixels, an empty member in front, one byte per member for the labels.
+  const Bytes three = cat({gzip({}), gzip(part(kImages, 0, 20)), gzip(part(kImages, 20, kImages.size()))});
+  CHECK(parse(three).data == part(kImages, 16, kImages.size()));
+  Bytes per_byte;
+  for (std::uint8_t b : kLabels) per_byte = cat({per_byte, gzip({b})});
+  CHECK(parse(per_byte).data == Bytes{7, 3});
+
+  // Errors name the member and say which sizes are compressed and which decompressed.
+  const Bytes cut = cat({head, drop_back(rest, 6)});
+  CHECK_THROWS_WITH_AS(parse(cut, "cut.gz"),
+                       ("IDX file 'cut.gz': gzip member 2 is truncated: the " + std::to_string(cut.size()) +
+                        "-byte gzip file ends after " + std::to_string(kImages.size()) + " decompressed bytes")
+                           .c_str(),
+                       FormatError);
+  const Bytes short_body = cat({head, gzip(part(kImages, 10, kImages.size() - 1))});
+  CHECK_THROWS_WITH_AS(parse(short_body, "s.gz"),
+                       ("IDX file 's.gz': needs 12 pixel bytes, has 11 decompressed (gzip file of " +
+                        std::to_string(short_body.size()) + " bytes)")
+                           .c_str(),
+                       FormatError);
+  const Bytes long_body = cat({two, gzip({9})});
+  CHECK_THROWS_WITH_AS(parse(long_body, "l.gz"),
+                       ("IDX file 'l.gz': needs 12 pixel bytes, has more (trailing bytes after the data; gzip file of " +
+                        std::to_string(long_body.size()) + " bytes)")
+                           .c_str(),
+                       FormatError);
+  const Bytes garbage = cat({two, Bytes{0x1f, 0x00, 0x00}});
+  CHECK_THROWS_WITH_AS(parse(garbage, "g.gz"),
+                       ("IDX file 'g.gz': 3 trailing bytes after the end of the gzip stream (at compressed byte " +
+                        std::to_string(two.size()) + " of " + std::to_string(garbage.size()) + "; not a gzip member)")
+                           .c_str(),
+                       FormatError);
+  Bytes corrupt = two;
+  corrupt[corrupt.size() - 6] ^= 0xFF;  // member 2's CRC-32
+  CHECK_THROWS_WITH_AS(parse(corrupt, "c.gz"),
+                       ("IDX file 'c.gz': gzip member 2 is corrupt at compressed byte " +
+                        std::to_string(corrupt.size() - 4) + " of " + std::to_string(corrupt.size()) +
+                        " (zlib: incorrect data check)")  // zlib stops after the CRC
+                           .c_str(),
+                       FormatError);
 }
 
 TEST_CASE("gzip bomb: a huge claimed size is rejected before allocating") {

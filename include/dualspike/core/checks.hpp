@@ -8,6 +8,7 @@
 #include <string>
 
 #include "errors.hpp"
+#include "shape.hpp"
 
 namespace dualspike {
 
@@ -50,6 +51,16 @@ void require_all_finite(const Range& values, const std::string& field) {
       throw ConfigError(field + "[" + std::to_string(i) + "] = " + format_value(v) + ", expected a finite value");
     ++i;
   }
+}
+
+/// \throws ConfigError if any entry of the matrix is NaN or infinite, naming the field and
+/// the entry as `field[row, col]` (the first such entry in storage order).
+inline void require_all_finite(const Matrix& values, const std::string& field) {
+  for (Eigen::Index c = 0; c < values.cols(); ++c)
+    for (Eigen::Index r = 0; r < values.rows(); ++r)
+      if (!std::isfinite(values(r, c)))
+        throw ConfigError(field + "[" + std::to_string(r) + ", " + std::to_string(c) + "] = " +
+                          format_value(values(r, c)) + ", expected a finite value");
 }
 
 }  // namespace dualspike

@@ -7,6 +7,9 @@
 #include <cstdint>
 #include <random>
 #include <span>
+#include <sstream>
+#include <string>
+#include <string_view>
 
 namespace dualspike {
 
@@ -35,6 +38,29 @@ class Rng {
   void shuffle(std::span<T> values) noexcept {
     for (std::size_t i = values.size(); i > 1; --i) std::swap(values[i - 1], values[below(i)]);
   }
+
+  /// The engine's full state as text (the standard's portable `operator<<` format of
+  /// std::mt19937_64: 313 decimal numbers), for checkpoints.
+  [[nodiscard]] std::string state() const {
+    std::ostringstream out;
+    out << engine_;
+    return out.str();
+  }
+
+  /// Restores a state written by state(). Returns false (and leaves the engine
+  /// unchanged) if `text` is not such a state.
+  [[nodiscard]] bool set_state(std::string_view text) {
+    std::istringstream in{std::string(text)};
+    std::mt19937_64 parsed;
+    in >> parsed;
+    if (in.fail()) return false;
+    in >> std::ws;
+    if (!in.eof()) return false;
+    engine_ = parsed;
+    return true;
+  }
+
+  friend bool operator==(const Rng& a, const Rng& b) noexcept { return a.engine_ == b.engine_; }
 
  private:
   std::mt19937_64 engine_;

@@ -1,7 +1,9 @@
 #pragma once
 /// \file idx.hpp
 /// Loader for the IDX format of MNIST and Fashion-MNIST, raw or gzip-compressed (detected
-/// by the gzip magic bytes 1f 8b, never by file extension). Only unsigned-byte IDX files
+/// by the gzip magic bytes 1f 8b, never by file extension). A gzip file of several
+/// concatenated members (`cat a.gz b.gz`, parallel gzip tools) decodes, as `gunzip` does,
+/// to the concatenation of the members. Only unsigned-byte IDX files
 /// (type 0x08) are supported. Every size read from a file is checked against the bytes
 /// actually present (or, for gzip, against hard limits) before anything is allocated.
 /// Requires zlib (link with -lz / ZLIB::ZLIB).
@@ -66,10 +68,20 @@ inline std::size_t idx_product(std::span<const std::size_t> dims, std::string_vi
   return n;
 }
 
+/// How much data an error message says there is: "file has N bytes" for a raw file,
+/// "decompressed data has N bytes (gzip file of C bytes)" for gzip (`compressed` > 0).
+inline std::string idx_data_size(std::size_t n, std::size_t compressed) {
+  if (compressed == 0) return "file has " + std::to_string(n) + " bytes";
+  return "decompressed data has " + std::to_string(n) + " bytes (gzip file of " + std::to_string(compressed) +
+         " bytes)";
+}
+
 /// Header length (4 + 4 * ndims) announced by the first 4 bytes, after checking them.
-inline std::size_t idx_header_size(std::span<const std::uint8_t> b, std::string_view name) {
+/// `compressed`: the gzip file's size, 0 for a raw file (for messages).
+inline std::size_t idx_header_size(std::span<const std::uint8_t> b, std::string_view name,
+                                   std::size_t compressed = 0) {
   if (b.size() < 4)
-    throw idx_error(name, "file has " + std::to_string(b.size()) + " bytes, expected at least 4 (magic number)");
+    throw idx_error(name, idx_data_size(b.size(), compressed) + ", expected at least 4 (magic number)");
   if (b[0] != 0 || b[1] != 0)
     throw idx_error(name, "magic starts with bytes " + idx_hex(b[0]) + " " + idx_hex(b[1]) +
                               ", expected 0x00 0x00 (not an IDX file, or byte-swapped)");
@@ -81,10 +93,11 @@ inline std::size_t idx_header_size(std::span<const std::uint8_t> b, std::string_
 }
 
 /// Parses the full header (`b` may hold more than the header). Returns the dims.
-inline std::vector<std::size_t> idx_parse_header(std::span<const std::uint8_t> b, std::string_view name) {
-  const std::size_t header = idx_header_size(b, name);
+inline std::vector<std::size_t> idx_parse_header(std::span<const std::uint8_t> b, std::string_view name,
+                                                 std::size_t compressed = 0) {
+  const std::size_t header = idx_header_size(b, name, compressed);
   if (b.size() < header)
-    throw idx_error(name, "header is " + std::to_string(header) + " bytes, file has " + std::to_string(b.size()));
+    throw idx_error(name, "header is " + std::to_string(header) + " bytes, " + idx_data_size(b.size(), compressed));
   std::vector<std::size_t> dims(b[3]);
   for (std::size_t i = 0; i < dims.size(); ++i) {
     const auto* p = &b[4 + 4 * i];  // big-endian uint32
@@ -97,7 +110,9 @@ inline FormatError idx_body_error(std::string_view name, std::size_t needed, con
   return idx_error(name, "needs " + std::to_string(needed) + " pixel bytes, has " + has);
 }
 
-/// Streaming gunzip of an in-memory buffer (RAII around zlib's z_stream).
+/// Streaming gunzip of an in-memory buffer (RAII around zlib's z_stream). Members
+/// follow one another: when one ends and the next input bytes start with the gzip magic,
+/// decoding continues with the next member, as `gunzip` does.
 class GzipReader {
  public:
   GzipReader(std::span<const std::uint8_t> in, std::string_view name) : in_(in), name_(name) {
@@ -107,8 +122,8 @@ class GzipReader {
   GzipReader(const GzipReader&) = delete;
   GzipReader& operator=(const GzipReader&) = delete;
 
-  /// Decompresses up to `n` bytes into `out`; fewer only at the end of the gzip stream.
-  /// \throws FormatError if the stream is truncated or corrupt.
+  /// Decompresses up to `n` bytes into `out`; fewer only at the end of the last member.
+  /// \throws FormatError if a member is truncated or corrupt.
   std::size_t read(std::uint8_t* out, std::size_t n) {
     constexpr std::size_t kChunk = std::size_t{1} << 30;  // avail_in / avail_out are 32-bit
     std::size_t done = 0;
@@ -124,23 +139,42 @@ class GzipReader {
       zs_.avail_out = static_cast<uInt>(want);
       const int rc = inflate(&zs_, Z_NO_FLUSH);
       done += want - zs_.avail_out;
+      decompressed_ += want - zs_.avail_out;
       if (rc == Z_STREAM_END) {
-        ended_ = true;
+        ++members_;
+        if (next_member_starts()) {
+          if (inflateReset(&zs_) != Z_OK) throw Error("zlib: inflateReset failed for '" + std::string(name_) + "'");
+        } else {
+          ended_ = true;
+        }
       } else if (rc == Z_BUF_ERROR && zs_.avail_in == 0 && pos_ == in_.size()) {
-        throw idx_error(name_, "gzip stream is truncated (" + std::to_string(in_.size()) + " compressed bytes)");
+        throw idx_error(name_, "gzip member " + std::to_string(members_ + 1) + " is truncated: the " +
+                                   std::to_string(in_.size()) + "-byte gzip file ends after " +
+                                   std::to_string(decompressed_) + " decompressed bytes");
       } else if (rc != Z_OK) {
-        throw idx_error(name_, std::string("gzip stream is corrupt (zlib: ") + (zs_.msg ? zs_.msg : "error " + std::to_string(rc)) + ")");
+        throw idx_error(name_, "gzip member " + std::to_string(members_ + 1) + " is corrupt at compressed byte " +
+                                   std::to_string(offset()) + " of " + std::to_string(in_.size()) + " (zlib: " +
+                                   (zs_.msg ? zs_.msg : "error " + std::to_string(rc)) + ")");
       }
     }
     return done;
   }
   [[nodiscard]] bool ended() const noexcept { return ended_; }
-  [[nodiscard]] bool input_left() const noexcept { return zs_.avail_in != 0 || pos_ != in_.size(); }
+  /// Offset in the compressed input of the next byte zlib has not consumed.
+  [[nodiscard]] std::size_t offset() const noexcept { return pos_ - zs_.avail_in; }
+  [[nodiscard]] bool input_left() const noexcept { return offset() != in_.size(); }
 
  private:
+  [[nodiscard]] bool next_member_starts() const noexcept {
+    const std::size_t at = offset();
+    return in_.size() - at >= 2 && in_[at] == 0x1f && in_[at + 1] == 0x8b;
+  }
+
   z_stream zs_{};
   std::span<const std::uint8_t> in_;
   std::size_t pos_ = 0;
+  std::size_t decompressed_ = 0;
+  std::size_t members_ = 0;
   bool ended_ = false;
   std::string_view name_;
 };
@@ -149,9 +183,9 @@ inline IdxArray idx_parse_gzip(std::span<const std::uint8_t> bytes, std::string_
   GzipReader gz(bytes, name);
   std::uint8_t head[4 + 4 * kIdxMaxDims];
   std::size_t have = gz.read(head, 4);
-  const std::size_t header = idx_header_size(std::span(head, have), name);
+  const std::size_t header = idx_header_size(std::span(head, have), name, bytes.size());
   have += gz.read(head + have, header - have);
-  IdxArray out{idx_parse_header(std::span(head, have), name), {}};
+  IdxArray out{idx_parse_header(std::span(head, have), name, bytes.size()), {}};
   const std::size_t body = idx_product(out.dims, name);
   const std::size_t total = body > kIdxMaxDecompressed ? body : body + header;
   if (total > kIdxMaxDecompressed)
@@ -163,10 +197,16 @@ inline IdxArray idx_parse_gzip(std::span<const std::uint8_t> bytes, std::string_
                               std::to_string(kIdxMaxRatio) + ":1)");
   out.data.resize(body);
   const std::size_t got = gz.read(out.data.data(), body);
-  if (got != body) throw idx_body_error(name, body, std::to_string(got));
+  const std::string gzip_file = " (gzip file of " + std::to_string(bytes.size()) + " bytes)";
+  if (got != body) throw idx_body_error(name, body, std::to_string(got) + " decompressed" + gzip_file);
   std::uint8_t extra = 0;
-  if (gz.read(&extra, 1) != 0) throw idx_body_error(name, body, "more (trailing bytes after the data)");
-  if (gz.input_left()) throw idx_error(name, "trailing bytes after the end of the gzip stream");
+  if (gz.read(&extra, 1) != 0)
+    throw idx_body_error(name, body, "more (trailing bytes after the data; gzip file of " + std::to_string(bytes.size()) + " bytes)");
+  if (gz.input_left())
+    throw idx_error(name, std::to_string(bytes.size() - gz.offset()) +
+                              " trailing bytes after the end of the gzip stream (at compressed byte " +
+                              std::to_string(gz.offset()) + " of " + std::to_string(bytes.size()) +
+                              "; not a gzip member)");
   return out;
 }
 
@@ -175,8 +215,10 @@ inline IdxArray idx_parse_gzip(std::span<const std::uint8_t> bytes, std::string_
 /// Parses an in-memory IDX file (raw, or gzip detected by its magic bytes 1f 8b).
 /// `name` (e.g. the file name) is used in error messages.
 /// \throws FormatError if the file is not an unsigned-byte IDX file with 1..4 dims, is
-///   truncated, has trailing bytes, or (gzip) is corrupt or decompresses to more than
-///   1 GiB / 1100 times its compressed size.
+///   truncated, has trailing bytes, or (gzip) is corrupt, has bytes after its last member
+///   that do not start a new member, or decompresses to more than 1 GiB / 1100 times its
+///   compressed size. Messages about a gzip file say which sizes are compressed and which
+///   decompressed.
 [[nodiscard]] inline IdxArray parse_idx(std::span<const std::uint8_t> bytes, std::string_view name) {
   if (bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) return detail::idx_parse_gzip(bytes, name);
   IdxArray out{detail::idx_parse_header(bytes, name), {}};
@@ -286,7 +328,7 @@ enum class Split { train, test };
   std::error_code dir_ec;
   const std::string where = std::filesystem::absolute(dir, dir_ec).string();
   if (!std::filesystem::exists(dir, dir_ec))
-    throw IoError("load_mnist_split: directory '" + where + "' does not exist (run scripts/setup.sh for MNIST)");
+    throw IoError("load_mnist_split: directory '" + where + "' does not exist");
   if (!std::filesystem::is_directory(dir, dir_ec))
     throw IoError("load_mnist_split: '" + where + "' is not a directory");
   const auto find = [&](const std::string& base) {

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <string>
 
+#include "../core/linalg.hpp"
 #include "../core/parameter.hpp"
 #include "../core/random.hpp"
 #include "../core/shape.hpp"
@@ -48,9 +49,12 @@ class AvgPool2dLayer : public detail::StatelessSpiking<AvgPool2dLayer<S, K, Stri
     }
   }
 
-  /// dx[window] += dy / K^2 for every output (windows may overlap when Stride < K).
-  void backward(const Matrix& x, const Matrix& /*y*/, const Matrix& dy, Matrix* dx, AvgPool2dLayer& /*grad*/) const {
-    if (dx == nullptr) return;
+  /// dx[window] += dy / K^2 for every output (windows may overlap when Stride < K); `dx`
+  /// may be `&dy`.
+  void backward(const Matrix& x, const Matrix& /*y*/, const Matrix& dy, Matrix* dx_arg, AvgPool2dLayer& /*grad*/) const {
+    if (dx_arg == nullptr) return;
+    GradientOutput out(dx_arg, dy);
+    Matrix* const dx = out.get();
     dx->setZero(x.rows(), x.cols());
     constexpr float inv_area = 1.0f / static_cast<float>(K * K);
 #pragma omp parallel for schedule(static) if (x.cols() > 64)
@@ -67,6 +71,7 @@ class AvgPool2dLayer : public detail::StatelessSpiking<AvgPool2dLayer<S, K, Stri
             }
           }
     }
+    out.finish();
   }
 
   void init(Rng& /*rng*/) noexcept {}

@@ -116,6 +116,8 @@ class BatchNormLayer {
   /// Backward of the training pass (batch statistics, from `cache`):
   /// dgamma = sum(dy * xhat), dbeta = sum(dy),
   /// dx = gamma * inv_std / n * (n * dy - sum(dy) - xhat * sum(dy * xhat)).
+  /// The sums are taken in double, in a fixed order, before `dx` is written
+  /// coefficient-wise, so `dx` may be `&dy`; no threads are involved.
   void backward(const Matrix& x, const Matrix& /*y*/, const Matrix& dy, Matrix* dx, BatchNormLayer& grad,
                 const Matrix& cache) const {
     const double n = static_cast<double>(positions) * static_cast<double>(x.cols());
@@ -141,7 +143,8 @@ class BatchNormLayer {
   }
 
   /// Backward of the inference pass (running statistics): dx = scale * dy,
-  /// dgamma = sum(dy * (x - running_mean) / sqrt(running_var + eps)), dbeta = sum(dy).
+  /// dgamma = sum(dy * (x - running_mean) / sqrt(running_var + eps)), dbeta = sum(dy)
+  /// (in double, in a fixed order); `dx` may be `&dy`.
   void backward(const Matrix& x, const Matrix& /*y*/, const Matrix& dy, Matrix* dx, BatchNormLayer& grad) const {
     const Vector sc = scale();
     grad.weight.resize(channels);

@@ -7,13 +7,15 @@
 /// Computed as im2col + GEMM per sample: the patches of one sample form an
 /// `(OH*OW) x (C*K*K)` matrix P, and the output map of that sample, viewed as an
 /// `(OH*OW) x OC` column-major matrix, is `P * weight + bias` - exactly the CHW layout of
-/// one activation column, so the GEMM writes in place. Samples run in parallel (OpenMP).
+/// one activation column, so the GEMM writes in place. Samples run in parallel (OpenMP);
+/// every result is bit-identical for any number of threads (see `forward`, `backward`).
 #include <cmath>
 #include <cstddef>
 #include <string>
 
 #include "../core/checks.hpp"
 #include "../core/errors.hpp"
+#include "../core/linalg.hpp"
 #include "../core/parameter.hpp"
 #include "../core/random.hpp"
 #include "../core/shape.hpp"
@@ -101,7 +103,8 @@ class Conv2dLayer : public detail::StatelessSpiking<Conv2dLayer<S, OC, K, Stride
         }
   }
 
-  /// y = conv(x) + bias for every sample (column) of `x`.
+  /// y = conv(x) + bias for every sample (column) of `x`; each sample's GEMM is a
+  /// `product` (core/linalg.hpp), the same for any number of threads.
   void forward(const Matrix& x, Matrix& y) const {
     const Eigen::Index batch = x.cols();
     y.resize(static_cast<Eigen::Index>(output_shape::size), batch);
@@ -112,40 +115,53 @@ class Conv2dLayer : public detail::StatelessSpiking<Conv2dLayer<S, OC, K, Stride
       for (Eigen::Index j = 0; j < batch; ++j) {
         im2col(x.col(j).data(), patches);
         auto out = output_map(y, j);
-        out.noalias() = patches * weight;
+        product(out, patches, weight);
         out.rowwise() += bias.transpose();
       }
     }
   }
 
   /// Assigns dW = sum_j P_j^T dY_j, db = sum of dY over positions and samples, and
-  /// dx = col2im(dY_j W^T) per sample.
+  /// dx = col2im(dY_j W^T) per sample; `dx` may be `&dy`.
+  /// Bit-identical for any number of threads: sample j's weight gradient P_j^T dY_j (a
+  /// float `product`) and bias gradient (summed in double) are added to double
+  /// accumulators strictly in sample order (an OpenMP `ordered` section), so terms such
+  /// as 1e8, 1, -1e8, 1 cancel without loss across samples (dW and db) and across the
+  /// positions of one sample (db; dW sums positions in float). Extra cost per sample: one
+  /// double add of the `fan_in x OC` weight gradient, serialized.
   void backward(const Matrix& x, const Matrix& /*y*/, const Matrix& dy, Matrix* dx, Conv2dLayer& grad) const {
     const Eigen::Index batch = x.cols();
-    grad.weight.setZero(static_cast<Eigen::Index>(fan_in), static_cast<Eigen::Index>(OC));
-    grad.bias.setZero(static_cast<Eigen::Index>(OC));
-    if (dx != nullptr) dx->setZero(x.rows(), batch);
+    constexpr auto rows = static_cast<Eigen::Index>(fan_in), cols = static_cast<Eigen::Index>(OC);
+    Eigen::MatrixXd dw_sum = Eigen::MatrixXd::Zero(rows, cols);
+    Eigen::VectorXd db_sum = Eigen::VectorXd::Zero(cols);
+    GradientOutput out(dx, dy);
+    Matrix* const dx_out = out.get();
+    if (dx_out != nullptr) dx_out->setZero(x.rows(), batch);
 #pragma omp parallel if (batch > 1)
     {
-      Matrix patches, dpatches, dw = Matrix::Zero(static_cast<Eigen::Index>(fan_in), static_cast<Eigen::Index>(OC));
-      Vector db = Vector::Zero(static_cast<Eigen::Index>(OC));
-#pragma omp for schedule(static)
+      Matrix patches, dpatches, dw(rows, cols);
+      Eigen::VectorXd db(cols);
+#pragma omp for ordered schedule(static, 1)
       for (Eigen::Index j = 0; j < batch; ++j) {
         const auto dmap = output_map(dy, j);
         im2col(x.col(j).data(), patches);
-        dw.noalias() += patches.transpose() * dmap;
-        db += dmap.colwise().sum().transpose();
-        if (dx != nullptr) {
-          dpatches.noalias() = dmap * weight.transpose();
-          col2im_add(dpatches, dx->col(j).data());
+        product(dw, patches.transpose(), dmap);
+        db.setZero();
+        add_column_sums(db, dmap);
+        if (dx_out != nullptr) {
+          product(dpatches, dmap, weight.transpose());
+          col2im_add(dpatches, dx_out->col(j).data());
+        }
+#pragma omp ordered
+        {
+          dw_sum += dw.cast<double>();
+          db_sum += db;
         }
       }
-#pragma omp critical(dualspike_conv2d_backward)
-      {
-        grad.weight += dw;
-        grad.bias += db;
-      }
     }
+    grad.weight = dw_sum.cast<float>();
+    grad.bias = db_sum.cast<float>();
+    out.finish();
   }
 
   void append_parameters(ParameterList& list, const std::string& prefix) {
@@ -154,22 +170,24 @@ class Conv2dLayer : public detail::StatelessSpiking<Conv2dLayer<S, OC, K, Stride
   }
 
   /// \throws ShapeError if weight is not (C*K*K) x OC or bias not OC; ConfigError naming
-  /// the tensor and index of the first NaN/inf parameter.
+  /// the tensor and entry of the first NaN/inf parameter (`weight[row, col]`, `bias[i]`).
   void validate(const std::string& prefix) const {
     if (weight.rows() != static_cast<Eigen::Index>(fan_in) || weight.cols() != static_cast<Eigen::Index>(OC))
       throw ShapeError(prefix + "weight is " + std::to_string(weight.rows()) + "x" + std::to_string(weight.cols()) +
                        ", expected " + std::to_string(fan_in) + "x" + std::to_string(OC) + " (C*K*K x OC)");
     if (bias.size() != static_cast<Eigen::Index>(OC))
       throw ShapeError(prefix + "bias has " + std::to_string(bias.size()) + " entries, expected " + std::to_string(OC));
-    require_all_finite(weight.reshaped(), prefix + "weight");
+    require_all_finite(weight, prefix + "weight");
     require_all_finite(bias, prefix + "bias");
   }
 
   /// Multiply-accumulates per sample.
   [[nodiscard]] static constexpr std::size_t macs() noexcept { return positions * fan_in * OC; }
 
-  /// Mean number of synapses leaving one input neuron (macs / input size; exact away from
-  /// the borders when Stride = 1 and Pad = 0), for SOP counting.
+  /// Mean number of synapses leaving one input neuron, taken as macs / input size (for SOP
+  /// counting). An estimate: a neuron near the border, or skipped by a stride, feeds fewer
+  /// outputs than an interior one, and zero-padding taps count as synapses (with Pad > 0
+  /// the value exceeds the true mean), so SOPs computed from it are approximate.
   [[nodiscard]] static constexpr double fan_out() noexcept {
     return static_cast<double>(macs()) / static_cast<double>(S::size);
   }

@@ -9,6 +9,7 @@
 
 #include "../core/checks.hpp"
 #include "../core/errors.hpp"
+#include "../core/linalg.hpp"
 #include "../core/parameter.hpp"
 #include "../core/random.hpp"
 #include "../core/shape.hpp"
@@ -40,17 +41,25 @@ class DenseLayer : public detail::StatelessSpiking<DenseLayer<In, Out>, synapse_
     for (Eigen::Index i = 0; i < bias.size(); ++i) bias[i] = rng.uniform(-bound, bound);
   }
 
-  /// y = W x + b (column j = sample j).
+  /// y = W x + b (column j = sample j). Bit-identical for any number of threads
+  /// (`product`, core/linalg.hpp).
   void forward(const Matrix& x, Matrix& y) const {
-    y.noalias() = weight * x;
+    product(y, weight, x);
     y.colwise() += bias;
   }
 
-  /// Assigns dW = dy x^T, db = sum over the batch of dy, and dx = W^T dy.
+  /// Assigns dW = dy x^T, db = sum over the batch of dy, and dx = W^T dy; `dx` may be
+  /// `&dy`. Bit-identical for any number of threads: the products are `product`s, and db
+  /// is summed in double in sample order (exact for cancelling terms such as
+  /// 1e8, 1, -1e8, 1). dW is a float GEMM over the batch (cancelling terms lose bits).
   void backward(const Matrix& x, const Matrix& /*y*/, const Matrix& dy, Matrix* dx, DenseLayer& grad) const {
-    grad.weight.noalias() = dy * x.transpose();
-    grad.bias.noalias() = dy.rowwise().sum();
-    if (dx != nullptr) dx->noalias() = weight.transpose() * dy;
+    product(grad.weight, dy, x.transpose());
+    Eigen::VectorXd db = Eigen::VectorXd::Zero(dy.rows());
+    add_row_sums(db, dy);
+    grad.bias = db.cast<float>();
+    GradientOutput out(dx, dy);
+    if (out.get() != nullptr) product(*out.get(), weight.transpose(), dy);
+    out.finish();
   }
 
   void append_parameters(ParameterList& list, const std::string& prefix) {
@@ -59,14 +68,14 @@ class DenseLayer : public detail::StatelessSpiking<DenseLayer<In, Out>, synapse_
   }
 
   /// \throws ShapeError if weight is not Out x In or bias not Out; ConfigError naming
-  /// the tensor and index of the first NaN/inf parameter.
+  /// the tensor and entry of the first NaN/inf parameter (`weight[row, col]`, `bias[i]`).
   void validate(const std::string& prefix) const {
     if (weight.rows() != static_cast<Eigen::Index>(Out) || weight.cols() != static_cast<Eigen::Index>(In))
       throw ShapeError(prefix + "weight is " + std::to_string(weight.rows()) + "x" + std::to_string(weight.cols()) +
                        ", expected " + std::to_string(Out) + "x" + std::to_string(In));
     if (bias.size() != static_cast<Eigen::Index>(Out))
       throw ShapeError(prefix + "bias has " + std::to_string(bias.size()) + " entries, expected " + std::to_string(Out));
-    require_all_finite(weight.reshaped(), prefix + "weight");
+    require_all_finite(weight, prefix + "weight");
     require_all_finite(bias, prefix + "bias");
   }
 

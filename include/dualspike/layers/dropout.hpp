@@ -43,12 +43,13 @@ class DropoutLayer {
     y = x.cwiseProduct(cache);
   }
 
-  /// dx = dy .* mask, with the mask of the latest `forward_train` (in `cache`).
+  /// dx = dy .* mask, with the mask of the latest `forward_train` (in `cache`);
+  /// coefficient-wise, so `dx` may be `&dy`.
   void backward(const Matrix& /*x*/, const Matrix& /*y*/, const Matrix& dy, Matrix* dx, DropoutLayer& /*grad*/,
                 const Matrix& cache) const {
     if (dx != nullptr) *dx = dy.cwiseProduct(cache);
   }
-  /// Backward of the inference forward (identity).
+  /// Backward of the inference forward (identity); `dx` may be `&dy`.
   void backward(const Matrix& /*x*/, const Matrix& /*y*/, const Matrix& dy, Matrix* dx, DropoutLayer& /*grad*/) const {
     if (dx != nullptr) *dx = dy;
   }

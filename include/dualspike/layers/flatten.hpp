@@ -22,6 +22,7 @@ class FlattenLayer : public detail::StatelessSpiking<FlattenLayer<S>, pass_throu
   using output_shape = Shape<S::size>;
 
   void forward(const Matrix& x, Matrix& y) const { y = x; }
+  /// dx = dy (`dx` may be `&dy`).
   void backward(const Matrix& /*x*/, const Matrix& /*y*/, const Matrix& dy, Matrix* dx, FlattenLayer& /*grad*/) const {
     if (dx != nullptr) *dx = dy;
   }

@@ -12,7 +12,11 @@
 ///  - `backward(x, y, dy, dx, grad) const`: `x`, `y` are the input and output of the latest
 ///    `forward` on this batch, `dy` = dLoss/dy. *Assigns* (never accumulates) the
 ///    parameter gradients into `grad` (an object of the same type, used as storage) and,
-///    if `dx != nullptr`, assigns dLoss/dx to `*dx`.
+///    if `dx != nullptr`, assigns dLoss/dx to `*dx`. `dx` may be `&dy` (the upstream
+///    gradient's storage reused for the result): a layer then reads all of `dy` it needs
+///    before overwriting it (coefficient-wise layers) or writes into a temporary first
+///    (`GradientOutput`, core/linalg.hpp). Gradients are bit-identical for any number
+///    of OpenMP threads.
 ///  - `init(rng)`: draws the initial parameters (PyTorch's defaults); `append_parameters
 ///    (list, prefix)` appends views of its parameter tensors named `prefix + "weight"` ...;
 ///    `validate(prefix)` throws ConfigError on NaN/inf parameters or invalid thresholds.

@@ -1,0 +1,219 @@
+#pragma once
+/// \file checkpoint.hpp
+/// Training checkpoints: everything `train` needs to continue a run exactly where it
+/// stopped, in one safetensors file.
+///
+/// Contents (the tensors in PyTorch order and shapes, as `save_safetensors` writes them):
+/// - the network's parameters and buffers under their state_dict names ("0.weight",
+///   "1.running_mean", ...), so `load_safetensors` of the model part works as usual;
+/// - the optimizer's per-parameter state as "optimizer.<slot>.<name>" with the
+///   parameter's shape: Adam "exp_avg" / "exp_avg_sq" (torch.optim.Adam's names), SGD
+///   "momentum_buffer"; absent while the optimizer has taken no step;
+/// - `__metadata__`: "checkpoint" = "dualspike 1", "epoch" (completed epochs),
+///   "optimizer" ("Adam" / "SGD"), "optimizer.step" (Adam's step count), "seed",
+///   "batch_size", "data_size" (what the run was started with), and the full states of
+///   the three random streams of a run, "rng.shuffle", "rng.dropout", "rng.augment"
+///   (std::mt19937_64 text).
+///
+/// Writing goes to "<path>.tmp", then a rename, so a crash during a save leaves the
+/// previous checkpoint intact. Loading is all or nothing: every check (format, network
+/// tensors and shapes, optimizer kind and tensors, metadata) passes before the network,
+/// the optimizer or the run state is changed.
+#include <charconv>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "../core/errors.hpp"
+#include "../core/random.hpp"
+#include "../io/safetensors.hpp"
+#include "optimizer.hpp"
+
+namespace dualspike {
+
+/// The state of a training run beyond weights and optimizer: completed epochs, the
+/// options the run was started with (checked on resume) and its random streams.
+struct TrainProgress {
+  int epoch = 0;                ///< completed epochs
+  std::uint64_t seed = 0;       ///< TrainOptions::seed of the run
+  std::size_t batch_size = 0;   ///< TrainOptions::batch_size of the run
+  std::size_t data_size = 0;    ///< samples in the training set
+  Rng shuffle{0};               ///< the shuffling stream (one reshuffle per epoch)
+  Rng dropout{0};               ///< the dropout-mask stream (Workspace::rng)
+  Rng augment{0};               ///< the stream passed to TrainOptions::transform
+};
+
+namespace detail {
+
+/// An optimizer's named per-parameter state buffers and step counter (nullptr if none).
+struct OptimizerSlots {
+  std::string kind;
+  std::vector<std::pair<std::string, std::vector<Eigen::ArrayXf>*>> slots;
+  long* step = nullptr;
+};
+inline OptimizerSlots optimizer_slots(Adam& a) {
+  return {"Adam", {{"exp_avg", &a.state.m}, {"exp_avg_sq", &a.state.v}}, &a.state.t};
+}
+inline OptimizerSlots optimizer_slots(SGD& s) { return {"SGD", {{"momentum_buffer", &s.momentum_buffer}}, nullptr}; }
+
+inline constexpr std::string_view kCheckpointTag = "dualspike 1";
+inline constexpr std::string_view kOptimizerPrefix = "optimizer.";
+
+inline const std::string& ckpt_meta(const SafetensorsFile& f, const std::string& key, std::string_view name) {
+  const auto it = f.metadata.find(key);
+  if (it == f.metadata.end())
+    throw FormatError("checkpoint '" + std::string(name) + "': metadata '" + key + "' is missing");
+  return it->second;
+}
+
+template <class T>
+T ckpt_number(const SafetensorsFile& f, const std::string& key, std::string_view name) {
+  const std::string& text = ckpt_meta(f, key, name);
+  T value{};
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size())
+    throw FormatError("checkpoint '" + std::string(name) + "': metadata '" + key + "' = '" + text +
+                      "', expected an integer");
+  return value;
+}
+
+inline Rng ckpt_rng(const SafetensorsFile& f, const std::string& key, std::string_view name) {
+  Rng rng(0);
+  if (!rng.set_state(ckpt_meta(f, key, name)))
+    throw FormatError("checkpoint '" + std::string(name) + "': metadata '" + key +
+                      "' is not a std::mt19937_64 state");
+  return rng;
+}
+
+}  // namespace detail
+
+/// Writes a checkpoint of `net` (a Sequential), `optimizer` (Adam or SGD) and `progress`
+/// to `path` (temporary file + rename: an existing checkpoint is replaced only by a
+/// complete new one).
+/// \throws IoError if the file cannot be written; ConfigError if a layer's parameter
+///   layout is unknown; ShapeError if the optimizer state does not match the network.
+template <class Net, class Optimizer>
+void save_checkpoint(const std::filesystem::path& path, Net& net, Optimizer& optimizer, const TrainProgress& progress) {
+  auto [params, layouts] = detail::st_parameters(net, "save_checkpoint");
+  const std::size_t trainable = net.parameters().size();
+  SafetensorsFile file;
+  for (std::size_t k = 0; k < params.size(); ++k)
+    file.tensors[params[k].name] = SafetensorsTensor{"F32", layouts[k].shape, to_row_major(params[k].values, layouts[k])};
+  const detail::OptimizerSlots opt = detail::optimizer_slots(optimizer);
+  for (const auto& [slot, buffers] : opt.slots) {
+    if (buffers->empty()) continue;  // no step taken yet
+    if (!detail::same_layout(*buffers, ParameterList(params.begin(), params.begin() + static_cast<std::ptrdiff_t>(trainable))))
+      throw ShapeError("save_checkpoint: optimizer state '" + slot + "' does not match the network's parameters");
+    for (std::size_t k = 0; k < trainable; ++k) {
+      const Eigen::ArrayXf& b = (*buffers)[k];
+      file.tensors[std::string(detail::kOptimizerPrefix) + slot + "." + params[k].name] = SafetensorsTensor{
+          "F32", layouts[k].shape, to_row_major(std::span<const float>(b.data(), static_cast<std::size_t>(b.size())), layouts[k])};
+    }
+  }
+  file.metadata = {{"checkpoint", std::string(detail::kCheckpointTag)},
+                   {"epoch", std::to_string(progress.epoch)},
+                   {"optimizer", opt.kind},
+                   {"optimizer.step", std::to_string(opt.step ? *opt.step : 0)},
+                   {"seed", std::to_string(progress.seed)},
+                   {"batch_size", std::to_string(progress.batch_size)},
+                   {"data_size", std::to_string(progress.data_size)},
+                   {"rng.shuffle", progress.shuffle.state()},
+                   {"rng.dropout", progress.dropout.state()},
+                   {"rng.augment", progress.augment.state()}};
+  write_safetensors(file, path);
+}
+
+/// Reads the checkpoint at `path` into `net` (the same architecture) and `optimizer`
+/// (the same kind; its hyper-parameters are kept, its state replaced) and returns the run
+/// state. All or nothing: on any error, `net` and `optimizer` are unchanged.
+/// \throws IoError / FormatError as read_safetensors (a truncated file is a FormatError
+///   naming it); FormatError naming the file if it is not a dualspike checkpoint, a
+///   metadata field is missing or malformed, or the optimizer kind differs; ShapeError
+///   naming the file and tensor if a network or optimizer tensor is missing, unexpected or
+///   of the wrong shape (a checkpoint of another network); ConfigError if a loaded value
+///   is NaN or infinite.
+template <class Net, class Optimizer>
+[[nodiscard]] TrainProgress load_checkpoint(const std::filesystem::path& path, Net& net, Optimizer& optimizer) {
+  const std::string name = path.string();
+  const SafetensorsFile file = read_safetensors(path);
+  const auto tag = file.metadata.find("checkpoint");
+  if (tag == file.metadata.end() || tag->second != detail::kCheckpointTag)
+    throw FormatError("checkpoint '" + name + "': not a dualspike checkpoint (metadata 'checkpoint' is " +
+                      (tag == file.metadata.end() ? std::string("missing") : "'" + tag->second + "'") +
+                      ", expected '" + std::string(detail::kCheckpointTag) + "')");
+  TrainProgress progress;
+  progress.epoch = detail::ckpt_number<int>(file, "epoch", name);
+  progress.seed = detail::ckpt_number<std::uint64_t>(file, "seed", name);
+  progress.batch_size = detail::ckpt_number<std::size_t>(file, "batch_size", name);
+  progress.data_size = detail::ckpt_number<std::size_t>(file, "data_size", name);
+  progress.shuffle = detail::ckpt_rng(file, "rng.shuffle", name);
+  progress.dropout = detail::ckpt_rng(file, "rng.dropout", name);
+  progress.augment = detail::ckpt_rng(file, "rng.augment", name);
+  const long step = detail::ckpt_number<long>(file, "optimizer.step", name);
+  if (progress.epoch < 0 || step < 0)
+    throw FormatError("checkpoint '" + name + "': epoch = " + std::to_string(progress.epoch) +
+                      ", optimizer.step = " + std::to_string(step) + ", expected >= 0");
+
+  detail::OptimizerSlots opt = detail::optimizer_slots(optimizer);
+  if (const std::string& kind = detail::ckpt_meta(file, "optimizer", name); kind != opt.kind)
+    throw FormatError("checkpoint '" + name + "': written for optimizer " + kind + ", resumed with " + opt.kind);
+
+  // Split the file into the model part and the optimizer part; stage the optimizer state.
+  SafetensorsFile model;
+  std::map<std::string, const SafetensorsTensor*> opt_tensors;
+  for (const auto& [tensor, t] : file.tensors) {
+    if (tensor.starts_with(detail::kOptimizerPrefix))
+      opt_tensors[tensor] = &t;
+    else
+      model.tensors[tensor] = t;
+  }
+  auto [params, layouts] = detail::st_parameters(net, "load_checkpoint");
+  const std::size_t trainable = net.parameters().size();
+  std::vector<std::vector<Eigen::ArrayXf>> staged(opt.slots.size());
+  std::size_t used = 0;
+  for (std::size_t s = 0; s < opt.slots.size(); ++s) {
+    const std::string prefix = std::string(detail::kOptimizerPrefix) + opt.slots[s].first + ".";
+    const bool present = trainable > 0 && opt_tensors.count(prefix + params.front().name) != 0;
+    if (!present) continue;  // saved before the first step
+    for (std::size_t k = 0; k < trainable; ++k) {
+      const auto it = opt_tensors.find(prefix + params[k].name);
+      if (it == opt_tensors.end())
+        throw ShapeError("load_checkpoint: file '" + name + "': tensor '" + prefix + params[k].name + "' is missing");
+      const SafetensorsTensor& t = *it->second;
+      if (t.dtype != "F32" || t.shape != layouts[k].shape || t.values.size() != params[k].values.size())
+        throw ShapeError("load_checkpoint: file '" + name + "': tensor '" + it->first + "' has dtype " + t.dtype +
+                         " and shape " + detail::st_shape_string(t.shape) + ", expected F32 " +
+                         detail::st_shape_string(layouts[k].shape));
+      Eigen::ArrayXf b(static_cast<Eigen::Index>(t.values.size()));
+      from_row_major(t.values, layouts[k], std::span<float>(b.data(), static_cast<std::size_t>(b.size())));
+      staged[s].push_back(std::move(b));
+      ++used;
+    }
+  }
+  for (std::size_t s = 1; s < staged.size(); ++s)
+    if (staged[s].empty() != staged[0].empty())
+      throw ShapeError("load_checkpoint: file '" + name + "': optimizer state '" + opt.slots[s].first + "' is " +
+                       (staged[s].empty() ? "absent" : "present") + " but '" + opt.slots[0].first + "' is not");
+  if (used != opt_tensors.size()) {
+    for (const auto& [tensor, t] : opt_tensors) {
+      bool known = false;
+      for (std::size_t s = 0; s < opt.slots.size() && !known; ++s)
+        for (std::size_t k = 0; k < trainable && !known && !staged[s].empty(); ++k)
+          known = tensor == std::string(detail::kOptimizerPrefix) + opt.slots[s].first + "." + params[k].name;
+      if (!known)
+        throw ShapeError("load_checkpoint: file '" + name + "': unexpected tensor '" + tensor + "' (shape " +
+                         detail::st_shape_string(t->shape) + ")");
+    }
+  }
+  load_safetensors(net, model, name);  // all or nothing; the last check that can fail
+  for (std::size_t s = 0; s < opt.slots.size(); ++s) *opt.slots[s].second = std::move(staged[s]);
+  if (opt.step) *opt.step = step;
+  return progress;
+}
+
+}  // namespace dualspike
