@@ -8,7 +8,10 @@
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <sstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <dualspike/dualspike.hpp>
@@ -35,13 +38,15 @@ struct RunConfig {
   int threads = 0;              // 0 = OpenMP default
   float dropout_input = 0.0f;   // drop probability on the input (> 0 selects a network with Dropout layers)
   float dropout_hidden = 0.0f;  // drop probability after each hidden activation
+  std::size_t shift = 0;        // training augmentation: random translation by up to this many pixels
   std::string activation = "strelu";  // hidden activation (examples that offer --activation)
-  std::string neuron = "paper";       // firing rule of the SNN's neurons: paper | rounding
+  std::string neuron = "paper";       // firing rule of the SNN's neurons: paper | rounding | both
   double norm_percentile = 99.9;      // data-based normalization (ReLU): percentile of the activations
   std::size_t norm_samples = 10000;   // training images used to calibrate it
   float alpha = 0.1f;                 // atLeakyReLU's negative slope
   std::string data_dir;
   std::string out_dir;
+  std::string weights_in;  // skip training: the ANN's weights from this safetensors file
 };
 
 inline void add_common_options(CLI::App& app, RunConfig& c) {
@@ -60,15 +65,27 @@ inline void add_common_options(CLI::App& app, RunConfig& c) {
   app.add_option("--train-limit", c.train_limit, "use only the first N training images (0 = all)")->capture_default_str();
   app.add_option("--dropout-input", c.dropout_input, "training dropout on the input (0 = none)")->capture_default_str()->check(CLI::Range(0.0, 0.95));
   app.add_option("--dropout-hidden", c.dropout_hidden, "training dropout after hidden activations (0 = none)")->capture_default_str()->check(CLI::Range(0.0, 0.95));
-  app.add_option("--neuron", c.neuron,
-                 "firing rule of the SNN's neurons: paper (fire at +-Vth, counts truncate) or rounding (fire past "
-                 "+-Vth/2, counts round)")
+  app.add_option("--shift", c.shift,
+                 "training augmentation: translate each image by up to N pixels in x and y (zero padding + "
+                 "random crop; 0 = none)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"paper", "rounding"}));
+      ->check(CLI::Range(0, 8));
+  app.add_option("--neuron", c.neuron,
+                 "firing rule of the SNN's neurons: paper (fire at +-Vth, counts truncate), rounding (fire past "
+                 "+-Vth/2, counts round) or both (one table each, same weights)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"paper", "rounding", "both"}));
+  app.add_option("--weights-in", c.weights_in,
+                 "skip training: load the ANN's weights from this safetensors file (PyTorch state_dict names, "
+                 "e.g. an earlier run's ann.safetensors)")
+      ->check(CLI::ExistingFile);
   app.add_option("--norm-samples", c.norm_samples, "ReLU networks: training images that calibrate data-based normalization")
       ->capture_default_str()
       ->check(CLI::Range(1, 60000));
-  app.add_option("--threads", c.threads, "threads (0 = OpenMP default)")->capture_default_str();
+  const int hardware_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  app.add_option("--threads", c.threads, "threads (0 = OpenMP default; at most the hardware's)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, hardware_threads));
   app.add_option("--data-dir", c.data_dir, "folder with the four IDX files (raw or .gz)")->capture_default_str();
   app.add_option("--out-dir", c.out_dir, "folder for the CSV results")->capture_default_str();
 }
@@ -99,7 +116,6 @@ ds::SimulationResult convert_and_simulate(const Net& ann, const ds::Dataset& tra
       return ds::to_snn<Firing>(ann);
     }
   }();
-  std::printf("SNN neurons: %s firing\n", c.neuron.c_str());
   // Speed only: the event path starts each run from the inputs' most frequent step-1
   // values on 1,000 training images rather than from 0 (same results up to rounding).
   ds::Runner runner(std::move(snn));
@@ -112,6 +128,67 @@ ds::SimulationResult convert_and_simulate(const Net& ann, const ds::Dataset& tra
   return ds::simulate(runner, test_set, sim_opt);
 }
 
+/// Writes `text` to `path` through a temporary file in the same folder, renamed into place:
+/// a run that fails or is killed never leaves a half-written or emptied file behind.
+inline void write_file_atomically(const std::filesystem::path& path, const std::string& text) {
+  std::filesystem::path tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) {
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
+      throw std::runtime_error("cannot write " + tmp.string());
+    }
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+/// Fails now, not after minutes of training, if `dir` cannot hold the results; leaves any
+/// earlier results in it untouched.
+inline void check_output_dir(const std::filesystem::path& dir) {
+  std::filesystem::create_directories(dir);
+  const std::filesystem::path probe = dir / ".write-test.tmp";
+  { std::ofstream(probe) << "x"; }
+  std::error_code ec;
+  const bool ok = std::filesystem::exists(probe, ec) && std::filesystem::file_size(probe, ec) == 1;
+  std::filesystem::remove(probe, ec);
+  if (!ok) throw std::runtime_error("cannot write into --out-dir " + dir.string());
+}
+
+/// Prints one SNN's per-step table and summary and appends its rows (first column: the
+/// firing rule) to `csv`.
+template <class Net>
+void report_simulation(const ds::SimulationResult& sim, const ds::Evaluation& ann_eval, const std::string& neuron,
+                       double sim_seconds, std::ostringstream& csv) {
+  std::printf("\nSNN neurons: %s firing\n", neuron.c_str());
+  std::printf("%4s  %12s  %16s  %14s  %12s\n", "t", "SNN acc", "conv. error", "agree w/ ANN", "SOPs/sample");
+  for (std::size_t t = 0; t < sim.accuracy.size(); ++t) {
+    const double err = ann_eval.accuracy - sim.accuracy[t];
+    std::printf("%4zu  %12s  %16s  %14s  %12.0f\n", t + 1, pct(sim.accuracy[t]).c_str(), pct(err).c_str(),
+                pct(sim.agreement[t]).c_str(), sim.sops_per_sample[t]);
+    csv << neuron << ',' << t + 1 << ',' << sim.accuracy[t] << ',' << ann_eval.accuracy << ',' << err << ','
+        << sim.agreement[t] << ',' << sim.spikes_per_sample[t] << ',' << sim.sops_per_sample[t] << '\n';
+  }
+  auto show_latency = [&](const char* what, double tol) {
+    const auto l = sim.latency(ann_eval.accuracy, tol);
+    if (l) std::printf("%s: T = %zu\n", what, *l);
+    else std::printf("%s: not reached within T = %zu\n", what, sim.accuracy.size());
+  };
+  std::printf("\nANN accuracy %s; SNN (%s) simulation of %zu images x %zu steps took %.1f s\n",
+              pct(ann_eval.accuracy).c_str(), neuron.c_str(), sim.samples, sim.accuracy.size(), sim_seconds);
+  show_latency("latency (smallest T with SNN acc >= ANN acc)", 0.0);
+  show_latency("smallest T within 0.1 points of the ANN", 0.001);
+  show_latency("smallest T within 0.5 points of the ANN", 0.005);
+  std::printf("ANN MACs per image: %zu (%.2f uJ at 4.6 pJ/MAC, eq. 23)\n", Net::macs(), Net::macs() * 4.6e-6);
+  if (const auto t = sim.latency(ann_eval.accuracy, 0.001)) {
+    const double sops = sim.cumulative_sops(*t);
+    std::printf("SNN SOPs per image over t = 1..%zu: %.0f (%.2f uJ at 0.077 pJ/SOP, eq. 24)\n", *t, sops, sops * 0.077e-6);
+  }
+}
+
 template <class Net>
 int run_experiment(const std::string& title, const RunConfig& c) {
 #ifdef _OPENMP
@@ -120,22 +197,21 @@ int run_experiment(const std::string& title, const RunConfig& c) {
 #else
   const int threads = 1;
 #endif
+  // Everything that can be checked is checked before data is loaded or training starts.
+  check_output_dir(c.out_dir);
+  const std::filesystem::path csv_path = std::filesystem::path(c.out_dir) / "snn_accuracy_per_step.csv";
+  const std::filesystem::path weights_path = std::filesystem::path(c.out_dir) / "ann.safetensors";
+  Net ann;
+  ann.init(c.seed);
+  if (!c.weights_in.empty()) ds::load_safetensors(ann, c.weights_in);  // throws on a missing or mismatched tensor
+
   ds::Dataset train_set = ds::load_mnist_split(c.data_dir, ds::Split::train);
   const ds::Dataset test_set = ds::load_mnist_split(c.data_dir, ds::Split::test);
   if (c.train_limit > 0) train_set = train_set.slice(0, c.train_limit);
   std::printf("%s\n", title.c_str());
   std::printf("data: %s (%zu train, %zu test images), threads: %d, seed: %llu\n", c.data_dir.c_str(), train_set.size(),
               test_set.size(), threads, static_cast<unsigned long long>(c.seed));
-  std::printf("recipe: Adam lr %g, %s schedule, %d epoch%s, batch %zu\n", c.lr, c.schedule.c_str(), c.epochs,
-              c.epochs == 1 ? "" : "s", c.batch_size);
-  // Open the output first: a bad --out-dir must fail before minutes of training.
-  std::filesystem::create_directories(c.out_dir);
-  const std::filesystem::path csv_path = std::filesystem::path(c.out_dir) / "snn_accuracy_per_step.csv";
-  std::ofstream csv(csv_path);
-  if (!csv) throw std::runtime_error("cannot write " + csv_path.string());
 
-  Net ann;
-  ann.init(c.seed);
   int dropout_layers = 0;
   ds::detail::for_each_index<Net::num_layers>([&](auto i) {
     if constexpr (requires { ann.template get<i>().set_probability(0.0f); }) {  // a Dropout layer
@@ -147,63 +223,61 @@ int run_experiment(const std::string& title, const RunConfig& c) {
     if constexpr (requires { ann.template get<i>().set_alpha(0.1f); })  // atLeakyReLU
       ann.template get<i>().set_alpha(c.alpha);
   });
-  if (dropout_layers > 0)
-    std::printf("dropout while training: input %.2f, hidden %.2f\n", c.dropout_input, c.dropout_hidden);
-  ds::TrainOptions opt;
-  opt.epochs = c.epochs;
-  opt.batch_size = c.batch_size;
-  opt.seed = c.seed;
-  opt.schedule.kind = ds::LrSchedule::parse_kind(c.schedule);
-  opt.schedule.final_factor = c.final_lr_factor;
-  opt.schedule.step_epochs = c.step_epochs;
-  opt.schedule.gamma = c.gamma;
-  opt.on_epoch = [](const ds::EpochReport& r) {
-    std::printf("epoch %3d/%d  loss %.4f  train acc %s  lr %.2e  %.1f s  %.0f images/s\n", r.epoch, r.epochs, r.loss,
-                pct(r.accuracy).c_str(), r.learning_rate, r.seconds, r.images_per_second);
-    std::fflush(stdout);
-  };
-  const auto t0 = std::chrono::steady_clock::now();
-  ds::train(ann, train_set, ds::Adam{c.lr}, opt);
-  const double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-
-  const std::filesystem::path weights_path = std::filesystem::path(c.out_dir) / "ann.safetensors";
-  ds::save_safetensors(ann, weights_path);  // PyTorch state_dict names and layouts
-  std::printf("weights written to %s\n", weights_path.string().c_str());
+  if (!c.weights_in.empty()) {
+    std::printf("weights: %s (no training)\n", c.weights_in.c_str());
+  } else {
+    std::printf("recipe: Adam lr %g, %s schedule, %d epoch%s, batch %zu\n", c.lr, c.schedule.c_str(), c.epochs,
+                c.epochs == 1 ? "" : "s", c.batch_size);
+    if (dropout_layers > 0)
+      std::printf("dropout while training: input %.2f, hidden %.2f\n", c.dropout_input, c.dropout_hidden);
+    ds::TrainOptions opt;
+    if (c.shift > 0) {  // the MNIST family: 1 x 28 x 28 images
+      ds::AugmentOptions aug;
+      aug.pad = c.shift;
+      aug.flip = false;
+      aug.cutout = 0;
+      opt.transform = ds::Augment(1, 28, 28, aug);
+      std::printf("augmentation while training: random shifts of up to %zu pixels\n", c.shift);
+    }
+    opt.epochs = c.epochs;
+    opt.batch_size = c.batch_size;
+    opt.seed = c.seed;
+    opt.schedule.kind = ds::LrSchedule::parse_kind(c.schedule);
+    opt.schedule.final_factor = c.final_lr_factor;
+    opt.schedule.step_epochs = c.step_epochs;
+    opt.schedule.gamma = c.gamma;
+    opt.on_epoch = [](const ds::EpochReport& r) {
+      std::printf("epoch %3d/%d  loss %.4f  train acc %s  lr %.2e  %.1f s  %.0f images/s\n", r.epoch, r.epochs, r.loss,
+                  pct(r.accuracy).c_str(), r.learning_rate, r.seconds, r.images_per_second);
+      std::fflush(stdout);
+    };
+    const auto t0 = std::chrono::steady_clock::now();
+    ds::train(ann, train_set, ds::Adam{c.lr}, opt);
+    const double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("training time: %.1f s\n", train_seconds);
+  }
 
   const ds::Evaluation ann_eval = ds::evaluate(ann, test_set, c.eval_batch);
-  std::printf("training time: %.1f s\nANN test accuracy: %s\n", train_seconds, pct(ann_eval.accuracy).c_str());
+  std::printf("ANN test accuracy: %s\n", pct(ann_eval.accuracy).c_str());
 
-  const auto t1 = std::chrono::steady_clock::now();
-  const ds::SimulationResult sim = c.neuron == "rounding" ? convert_and_simulate<ds::RoundingFiring>(ann, train_set, test_set, ann_eval, c)
-                                                          : convert_and_simulate<ds::PaperFiring>(ann, train_set, test_set, ann_eval, c);
-  const double sim_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
-
-  csv << "t,snn_accuracy,ann_accuracy,conversion_error,agreement_with_ann,spikes_per_sample,sops_per_sample\n";
-  std::printf("\n%4s  %12s  %16s  %14s  %12s\n", "t", "SNN acc", "conv. error", "agree w/ ANN", "SOPs/sample");
-  for (std::size_t t = 0; t < sim.accuracy.size(); ++t) {
-    const double err = ann_eval.accuracy - sim.accuracy[t];
-    std::printf("%4zu  %12s  %16s  %14s  %12.0f\n", t + 1, pct(sim.accuracy[t]).c_str(), pct(err).c_str(),
-                pct(sim.agreement[t]).c_str(), sim.sops_per_sample[t]);
-    csv << t + 1 << ',' << sim.accuracy[t] << ',' << ann_eval.accuracy << ',' << err << ',' << sim.agreement[t] << ','
-        << sim.spikes_per_sample[t] << ',' << sim.sops_per_sample[t] << '\n';
+  std::ostringstream csv;
+  csv << "neuron,t,snn_accuracy,ann_accuracy,conversion_error,agreement_with_ann,spikes_per_sample,sops_per_sample\n";
+  const std::vector<std::string> neurons =
+      c.neuron == "both" ? std::vector<std::string>{"paper", "rounding"} : std::vector<std::string>{c.neuron};
+  for (const std::string& neuron : neurons) {
+    const auto t1 = std::chrono::steady_clock::now();
+    const ds::SimulationResult sim = neuron == "rounding"
+                                         ? convert_and_simulate<ds::RoundingFiring>(ann, train_set, test_set, ann_eval, c)
+                                         : convert_and_simulate<ds::PaperFiring>(ann, train_set, test_set, ann_eval, c);
+    const double sim_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+    report_simulation<Net>(sim, ann_eval, neuron, sim_seconds, csv);
   }
-  csv.flush();
-  if (!csv) throw std::runtime_error("error writing " + csv_path.string());
-  auto show_latency = [&](const char* what, double tol) {
-    const auto l = sim.latency(ann_eval.accuracy, tol);
-    if (l) std::printf("%s: T = %zu\n", what, *l);
-    else std::printf("%s: not reached within T = %zu\n", what, sim.accuracy.size());
-  };
-  std::printf("\nANN accuracy %s; SNN simulation of %zu images x %zu steps took %.1f s\n", pct(ann_eval.accuracy).c_str(),
-              sim.samples, sim.accuracy.size(), sim_seconds);
-  show_latency("latency (smallest T with SNN acc >= ANN acc)", 0.0);
-  show_latency("smallest T within 0.1 points of the ANN", 0.001);
-  show_latency("smallest T within 0.5 points of the ANN", 0.005);
-  std::printf("ANN MACs per image: %zu (%.2f uJ at 4.6 pJ/MAC, eq. 23)\n", Net::macs(), Net::macs() * 4.6e-6);
-  if (const auto t = sim.latency(ann_eval.accuracy, 0.001)) {
-    const double sops = sim.cumulative_sops(*t);
-    std::printf("SNN SOPs per image over t = 1..%zu: %.0f (%.2f uJ at 0.077 pJ/SOP, eq. 24)\n", *t, sops, sops * 0.077e-6);
+  // Results replace an earlier run's only now, each file whole.
+  if (c.weights_in.empty() || std::filesystem::absolute(c.weights_in) != std::filesystem::absolute(weights_path)) {
+    ds::save_safetensors(ann, weights_path);  // PyTorch state_dict names and layouts
+    std::printf("weights written to %s\n", weights_path.string().c_str());
   }
+  write_file_atomically(csv_path, csv.str());
   std::printf("table written to %s\n", csv_path.string().c_str());
   return 0;
 }
