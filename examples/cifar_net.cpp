@@ -13,6 +13,8 @@
 #include <CLI/CLI.hpp>
 #include <dualspike/dualspike.hpp>
 
+#include "report.hpp"
+
 namespace ds = dualspike;
 
 namespace {
@@ -28,6 +30,7 @@ struct Config {
   std::size_t train_limit = 50000;
   std::uint64_t seed = 1;
   bool augment = true;
+  std::string neuron = "paper";  // firing rule of the SNN's neurons: paper | rounding
 };
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
@@ -68,12 +71,13 @@ int run(const Config& c) {
   t0 = std::chrono::steady_clock::now();
   const ds::Evaluation e = ds::evaluate(ann, test_set);
   std::printf("ANN test accuracy: %.2f%% (%.1f s)\n", 100.0 * e.accuracy, seconds_since(t0));
-  const auto snn = ds::to_snn(ann);
+  std::printf("SNN neurons: %s firing\n", c.neuron.c_str());
   ds::SimulateOptions sim;
   sim.time_steps = c.time_steps;
   sim.reference_predictions = e.predictions;
   t0 = std::chrono::steady_clock::now();
-  const ds::SimulationResult r = ds::simulate(snn, test_set, sim);
+  const ds::SimulationResult r = c.neuron == "rounding" ? ds::simulate(ds::to_snn<ds::RoundingFiring>(ann), test_set, sim)
+                                                        : ds::simulate(ds::to_snn(ann), test_set, sim);
   const double sim_s = seconds_since(t0);
   for (std::size_t t = 1; t <= c.time_steps; t = (t < 8 ? t + 1 : t * 2))
     std::printf("T = %4zu: SNN accuracy %.2f%%, agreement with the ANN %.2f%%\n", t, 100.0 * r.accuracy[t - 1],
@@ -98,18 +102,25 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", c.data_dir, "folder with the CIFAR-10 binary batches")->capture_default_str();
   app.add_option("--checkpoint", c.checkpoint, "checkpoint file, written after every epoch; resumed from if present");
   app.add_option("--save", c.weights_out, "write the trained weights (safetensors) here");
-  app.add_option("--epochs", c.epochs, "total epochs")->capture_default_str();
-  app.add_option("--lr", c.lr, "Adam learning rate (cosine schedule)")->capture_default_str();
-  app.add_option("--batch-size", c.batch_size, "training batch size")->capture_default_str();
-  app.add_option("-T,--time-steps", c.time_steps, "SNN time steps")->capture_default_str();
-  app.add_option("--train-limit", c.train_limit, "training images used (the first N)")->capture_default_str();
-  app.add_option("--test-limit", c.test_limit, "test images used (the first N)")->capture_default_str();
+  app.add_option("--epochs", c.epochs, "total epochs")->capture_default_str()->check(CLI::Range(1, 100000));
+  app.add_option("--lr", c.lr, "Adam learning rate (cosine schedule)")->capture_default_str()->check(CLI::Range(1e-8, 10.0));
+  app.add_option("--batch-size", c.batch_size, "training batch size")->capture_default_str()->check(CLI::Range(1, 100000));
+  app.add_option("-T,--time-steps", c.time_steps, "SNN time steps")->capture_default_str()->check(CLI::Range(1, 1000000));
+  app.add_option("--train-limit", c.train_limit, "training images used (the first N)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 50000));
+  app.add_option("--test-limit", c.test_limit, "test images used (the first N)")->capture_default_str()->check(CLI::Range(1, 10000));
   app.add_option("--seed", c.seed, "initialization, shuffling and augmentation seed")->capture_default_str();
+  app.add_option("--neuron", c.neuron,
+                 "firing rule of the SNN's neurons: paper (fire at +-Vth) or rounding (fire past +-Vth/2)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"paper", "rounding"}));
   app.add_flag("!--no-augment", c.augment, "train without augmentation");
   CLI11_PARSE(app, argc, argv);
   try {
-    if (!c.checkpoint.empty() && std::filesystem::path(c.checkpoint).has_parent_path())
-      std::filesystem::create_directories(std::filesystem::path(c.checkpoint).parent_path());
+    // Output folders are made and probed before the data is loaded or training starts.
+    for (const std::string& out : {c.checkpoint, c.weights_out})
+      if (!out.empty()) ex::check_output_dir(std::filesystem::absolute(out).parent_path());
     if (net == "net5") return run<ds::nets::Net5>(c);
     if (net == "vgg16") return run<ds::nets::VGG16>(c);
     return run<ds::nets::Net5Narrow>(c);

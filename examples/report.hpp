@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -189,7 +190,31 @@ void report_simulation(const ds::SimulationResult& sim, const ds::Evaluation& an
   }
 }
 
-template <class Net>
+/// Copies every parameter and buffer of `from` into `to`, in order: a network trained with
+/// Dropout layers and the same network without them hold the same tensors (under other
+/// layer indices).
+template <class From, class To>
+void copy_parameters(From& from, To& to) {
+  if constexpr (std::is_same_v<From, To>) {
+    to = from;
+  } else {
+    ds::ParameterList src = from.parameters(), dst = to.parameters();
+    const ds::ParameterList src_buf = from.buffers(), dst_buf = to.buffers();
+    src.insert(src.end(), src_buf.begin(), src_buf.end());
+    dst.insert(dst.end(), dst_buf.begin(), dst_buf.end());
+    if (src.size() != dst.size()) throw std::logic_error("copy_parameters: networks with different parameter lists");
+    for (std::size_t k = 0; k < src.size(); ++k) {
+      if (src[k].values.size() != dst[k].values.size())
+        throw std::logic_error("copy_parameters: '" + src[k].name + "' and '" + dst[k].name + "' differ in size");
+      std::copy(src[k].values.begin(), src[k].values.end(), dst[k].values.begin());
+    }
+  }
+}
+
+/// Trains (or loads) `Net`, converts and simulates it. Weights are read and written as the
+/// inference network `Saved` (e.g. Net1 without its training-only Dropout layers, so the
+/// file's state_dict names are those of `ds::nets::Net1` whatever the training recipe).
+template <class Net, class Saved = Net>
 int run_experiment(const std::string& title, const RunConfig& c) {
 #ifdef _OPENMP
   if (c.threads > 0) omp_set_num_threads(c.threads);
@@ -203,7 +228,11 @@ int run_experiment(const std::string& title, const RunConfig& c) {
   const std::filesystem::path weights_path = std::filesystem::path(c.out_dir) / "ann.safetensors";
   Net ann;
   ann.init(c.seed);
-  if (!c.weights_in.empty()) ds::load_safetensors(ann, c.weights_in);  // throws on a missing or mismatched tensor
+  if (!c.weights_in.empty()) {
+    Saved loaded;
+    ds::load_safetensors(loaded, c.weights_in);  // throws on a missing or mismatched tensor
+    copy_parameters(loaded, ann);
+  }
 
   ds::Dataset train_set = ds::load_mnist_split(c.data_dir, ds::Split::train);
   const ds::Dataset test_set = ds::load_mnist_split(c.data_dir, ds::Split::test);
@@ -237,7 +266,7 @@ int run_experiment(const std::string& title, const RunConfig& c) {
       aug.flip = false;
       aug.cutout = 0;
       opt.transform = ds::Augment(1, 28, 28, aug);
-      std::printf("augmentation while training: random shifts of up to %zu pixels\n", c.shift);
+      std::printf("augmentation while training: random shifts of up to %zu pixel%s\n", c.shift, c.shift == 1 ? "" : "s");
     }
     opt.epochs = c.epochs;
     opt.batch_size = c.batch_size;
@@ -274,7 +303,9 @@ int run_experiment(const std::string& title, const RunConfig& c) {
   }
   // Results replace an earlier run's only now, each file whole.
   if (c.weights_in.empty() || std::filesystem::absolute(c.weights_in) != std::filesystem::absolute(weights_path)) {
-    ds::save_safetensors(ann, weights_path);  // PyTorch state_dict names and layouts
+    Saved saved;
+    copy_parameters(ann, saved);
+    ds::save_safetensors(saved, weights_path);  // PyTorch state_dict names and layouts
     std::printf("weights written to %s\n", weights_path.string().c_str());
   }
   write_file_atomically(csv_path, csv.str());

@@ -42,6 +42,7 @@ if [ ! -f "$data/train-images-idx3-ubyte" ] && [ ! -f "$data/train-images-idx3-u
   echo "MNIST not in $data: real-run checks skipped (run scripts/setup.sh)"; exit 0
 fi
 "$bin" --data-dir "$data" --out-dir "$tmp/out" --epochs 1 --train-limit 3000 -T 2 --neuron both \
+  --lr 3e-3 --dropout-hidden 0 --shift 0 \
   > "$tmp/run1.txt" 2>&1 || fail "short run failed: $(tail -5 "$tmp/run1.txt")"
 csv="$tmp/out/snn_accuracy_per_step.csv"
 [ "$(head -1 "$csv")" = "neuron,t,snn_accuracy,ann_accuracy,conversion_error,agreement_with_ann,spikes_per_sample,sops_per_sample" ] ||
