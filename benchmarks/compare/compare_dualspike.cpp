@@ -194,7 +194,7 @@ int run(const Config& cfg) {
               {{"images", train_set.size()}, {"seconds", r.back().seconds}, {"train_accuracy", r.back().accuracy}});
     }
     if (need_test && cfg.weights_in.empty()) {
-      std::printf("[weights] training Net1 for the inference cases: 1 epoch, %zu images, Adam lr 3e-3 (the main job's lr)\n",
+      std::printf("[weights] training Net1 for the inference cases: 1 epoch, %zu images, Adam lr 3e-3 (the earlier default's lr)\n",
                   train_set.size());
       ds::bench::train_net(ann, train_set, train_set.size(), 3e-3f, 1, 2);
       weights_source = "trained here: 1 epoch on " + std::to_string(train_set.size()) + " images, Adam 3e-3, seed 2";
@@ -214,8 +214,8 @@ int run(const Config& cfg) {
   ds::Runner snn(ds::to_snn(ann));
   if (need_test && cfg.event_reference) {
     // The event path starts each sample's run from the nearest of the references fitted to
-    // the step-1 inputs of 1,000 training images (SpikingSequential::
-    // calibrate_event_reference; results unchanged).
+    // the step-1 inputs of 1,000 training images (Runner::calibrate; results
+    // unchanged).
     const ds::Dataset calibration = ds::load_mnist_split(cfg.data_dir, ds::Split::train).slice(0, 1000);
     snn.calibrate(calibration.images, cfg.event_references);
     std::printf("[event reference] %zu per synapse, calibrated on the first %zu training images\n",
