@@ -4,27 +4,25 @@ import torch
 from torch import nn
 
 
-class StReLU(nn.Module):
-    """Symmetric-threshold ReLU (eq. 7): clip(x, -Vth, Vth); gradient 1 inside, 0 outside."""
+class _Clip(nn.Module):
+    """Base of the clipping activations: a threshold Vth > 0, no parameters."""
 
     def __init__(self, v_threshold: float = 1.0):
         super().__init__()
         if not v_threshold > 0:
-            raise ValueError(f"StReLU.v_threshold = {v_threshold}, expected a finite value > 0")
+            raise ValueError(f"{type(self).__name__}.v_threshold = {v_threshold}, expected a finite value > 0")
         self.v_threshold = float(v_threshold)
+
+
+class StReLU(_Clip):
+    """Symmetric-threshold ReLU (eq. 7): clip(x, -Vth, Vth); gradient 1 inside, 0 outside."""
 
     def forward(self, x):
         return torch.clamp(x, -self.v_threshold, self.v_threshold)
 
 
-class TReLU(nn.Module):
+class TReLU(_Clip):
     """Threshold ReLU (eq. 22): clip(x, 0, Vth)."""
-
-    def __init__(self, v_threshold: float = 1.0):
-        super().__init__()
-        if not v_threshold > 0:
-            raise ValueError(f"TReLU.v_threshold = {v_threshold}, expected a finite value > 0")
-        self.v_threshold = float(v_threshold)
 
     def forward(self, x):
         return torch.clamp(x, 0.0, self.v_threshold)
