@@ -10,7 +10,9 @@ struct HalfDense : ds::detail::StatelessSpiking<HalfDense, ds::synapse_role> {
   static constexpr std::size_t in_features = 4, out_features = 2;
   ds::Matrix weight = ds::Matrix::Zero(2, 4);
   void forward(const ds::Matrix& x, ds::Matrix& y) const { y = weight * x; }
-  static constexpr double fan_out() { return 2.0; }
+  static void fan_out_paths(std::span<const std::uint64_t>, std::span<std::uint64_t> per_input) {
+    for (auto& v : per_input) v = 2;
+  }
 };
 
 int main() {

@@ -2,7 +2,9 @@
 // against the unfolded one, and a tiny conv net whose SNN reproduces the ANN's logits
 // within the rate-coding bound O(1/T).
 #include <cmath>
+#include <cstdint>
 #include <type_traits>
+#include <vector>
 
 #include <doctest/doctest.h>
 #include <dualspike/dualspike.hpp>
@@ -179,7 +181,8 @@ TEST_CASE("Tiny conv net: the SNN's mean readout U(T)/T reproduces the ANN's log
       CHECK((mean_readout.row(o) - logits.row(o)).cwiseAbs().maxCoeff() <= bound);
     }
   }
-  // Spikes were counted, and SOPs use pool (1) x Dense (3) synapses per spike.
-  CHECK(Snn::synapses_per_spike<1>() == 3.0);
+  // Spikes were counted, and each reaches the Dense layer's 3 outputs through the pooling.
+  CHECK(runner.fan_out<1>() == std::vector<std::uint64_t>(48, 3));
   CHECK(s.spikes()[1] > 0);
+  CHECK(s.sops()[1] == 3 * s.spikes()[1]);
 }

@@ -67,13 +67,7 @@ template <class Net>
     return std::array<bool, n_layers>{needs_data_norm_v<std::tuple_element_t<I, layers>>...};
   }(std::make_index_sequence<n_layers>{});
   static constexpr std::array<bool, n_layers> neuron = []<std::size_t... I>(std::index_sequence<I...>) {
-    return std::array<bool, n_layers>{[] {
-      using Map = snn_counterpart<std::tuple_element_t<I, layers>, PaperFiring>;
-      if constexpr (requires { typename Map::type; })
-        return !std::is_void_v<typename Map::type> && SpikingNeuron<typename Map::type>;
-      else
-        return false;
-    }()...};
+    return std::array<bool, n_layers>{converts_to_neuron_v<std::tuple_element_t<I, layers>>...};
   }(std::make_index_sequence<n_layers>{});
 
   if (!(norm.percentile > 0.0 && norm.percentile <= 100.0))

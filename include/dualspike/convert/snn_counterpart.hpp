@@ -19,6 +19,7 @@
 /// bias_factor)`. Every synapse of a network converted with data-based normalization needs
 /// one (AvgPool2d and Flatten have no parameters: `weighted = false`).
 #include <cstddef>
+#include <type_traits>
 
 #include "../activations/threshold.hpp"
 #include "../core/shape.hpp"
@@ -141,6 +142,17 @@ template <class L>
 inline constexpr bool needs_data_norm_v = [] {
   if constexpr (requires { snn_counterpart<L, PaperFiring>::needs_data_norm; })
     return snn_counterpart<L, PaperFiring>::needs_data_norm;
+  else
+    return false;
+}();
+
+/// Whether ANN layer `L` becomes a neuron layer of the SNN (the activations); the k-th such
+/// layer of an ANN is the k-th neuron layer of its SNN.
+template <class L>
+inline constexpr bool converts_to_neuron_v = [] {
+  using Map = snn_counterpart<L, PaperFiring>;
+  if constexpr (requires { typename Map::type; })
+    return !std::is_void_v<typename Map::type> && SpikingNeuron<typename Map::type>;
   else
     return false;
 }();

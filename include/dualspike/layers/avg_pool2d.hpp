@@ -3,7 +3,10 @@
 /// 2-D average pooling (PyTorch `nn.AvgPool2d(kernel, stride)`, no padding, floor mode).
 /// Linear, so it carries over unchanged to the SNN and averages spikes (case POOL-01):
 /// the next layer receives the mean of the window's `Vth * spike` values.
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
+#include <span>
 #include <string>
 
 #include "../core/linalg.hpp"
@@ -80,9 +83,25 @@ class AvgPool2dLayer : public detail::StatelessSpiking<AvgPool2dLayer<S, K, Stri
   /// Counted as additions, not multiply-accumulates.
   [[nodiscard]] static constexpr std::size_t macs() noexcept { return 0; }
   /// Mean number of outputs each input feeds (1 when Stride = K and the window tiles the
-  /// input), for SOP counting.
+  /// input; inputs that floor mode drops feed none).
   [[nodiscard]] static constexpr double fan_out() noexcept {
     return static_cast<double>(output_shape::size * K * K) / static_cast<double>(S::size);
+  }
+  /// Exact SOP counting: `per_input[c, y, x]` = the sum of `per_output` over the windows
+  /// that contain (c, y, x) - one window when Stride = K, none for a dropped border row or
+  /// column, several when windows overlap. A spike thus reaches the next synapse through the
+  /// pooling window and counts the synapses it reaches there (pooling itself is the weight
+  /// 1/K^2 on that path, not an extra operation). Sizes: output_shape::size, S::size.
+  static void fan_out_paths(std::span<const std::uint64_t> per_output, std::span<std::uint64_t> per_input) noexcept {
+    std::fill(per_input.begin(), per_input.end(), std::uint64_t{0});
+    for (std::size_t c = 0; c < S::channels; ++c)
+      for (std::size_t oy = 0; oy < out_height; ++oy)
+        for (std::size_t ox = 0; ox < out_width; ++ox) {
+          const std::uint64_t v = per_output[(c * out_height + oy) * out_width + ox];
+          for (std::size_t ky = 0; ky < K; ++ky)
+            for (std::size_t kx = 0; kx < K; ++kx)
+              per_input[(c * S::height + oy * Stride + ky) * S::width + ox * Stride + kx] += v;
+        }
   }
 
 };

@@ -9,9 +9,13 @@
 /// `(OH*OW) x OC` column-major matrix, is `P * weight + bias` - exactly the CHW layout of
 /// one activation column, so the GEMM writes in place. Samples run in parallel (OpenMP);
 /// every result is bit-identical for any number of threads (see `forward`, `backward`).
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "../core/checks.hpp"
 #include "../core/errors.hpp"
@@ -43,6 +47,15 @@ class Conv2dLayer : public detail::StatelessSpiking<Conv2dLayer<S, OC, K, Stride
   static constexpr std::size_t out_width = (S::width + 2 * Pad - K) / Stride + 1;
   using input_shape = S;
   using output_shape = Shape<OC, out_height, out_width>;
+  /// Taps of all windows along one axis (`outputs` windows over `size` inputs) that land
+  /// inside the input, not in the padding.
+  static constexpr std::size_t valid_taps(std::size_t outputs, std::size_t size) noexcept {
+    std::size_t n = 0;
+    for (std::size_t o = 0; o < outputs; ++o)
+      for (std::size_t k = 0; k < K; ++k)
+        if (o * Stride + k >= Pad && o * Stride + k - Pad < size) ++n;
+    return n;
+  }
   /// Rows of the im2col patch matrix of one sample, and its columns (fan-in of an output).
   static constexpr std::size_t positions = out_height * out_width;
   static constexpr std::size_t fan_in = S::channels * K * K;
@@ -184,12 +197,38 @@ class Conv2dLayer : public detail::StatelessSpiking<Conv2dLayer<S, OC, K, Stride
   /// Multiply-accumulates per sample.
   [[nodiscard]] static constexpr std::size_t macs() noexcept { return positions * fan_in * OC; }
 
-  /// Mean number of synapses leaving one input neuron, taken as macs / input size (for SOP
-  /// counting). An estimate: a neuron near the border, or skipped by a stride, feeds fewer
-  /// outputs than an interior one, and zero-padding taps count as synapses (with Pad > 0
-  /// the value exceeds the true mean), so SOPs computed from it are approximate.
+  /// Mean number of synapses leaving one input neuron, over all inputs: the taps that land
+  /// inside the image (zero-padding taps are not synapses) per input, so a border input,
+  /// or one a stride skips, counts what it really feeds. Equal to macs() / S::size only
+  /// without padding and with Stride = 1 ... K tiling the input.
   [[nodiscard]] static constexpr double fan_out() noexcept {
-    return static_cast<double>(macs()) / static_cast<double>(S::size);
+    return static_cast<double>(valid_taps(out_height, S::height) * valid_taps(out_width, S::width) * S::channels * OC) /
+           static_cast<double>(S::size);
+  }
+  /// Exact SOP counting: `per_input[c, y, x]` = the sum of `per_output[o, oy, ox]` over
+  /// every output channel o and output position (oy, ox) whose window covers (y, x)
+  /// (`oy * Stride + ky - Pad = y` for some tap ky, likewise x). With `per_output` all 1 this
+  /// is each input's actual fan-out: OC * K * K in the interior, fewer at a border or
+  /// corner, where windows hang over the padding, and for inputs a stride skips. Sizes:
+  /// output_shape::size, S::size. Cost: O(OC * positions + positions * K^2 + S::size).
+  static void fan_out_paths(std::span<const std::uint64_t> per_output, std::span<std::uint64_t> per_input) {
+    std::vector<std::uint64_t> window(positions, 0);  // summed over the output channels
+    for (std::size_t o = 0; o < OC; ++o)
+      for (std::size_t p = 0; p < positions; ++p) window[p] += per_output[o * positions + p];
+    std::vector<std::uint64_t> plane(S::height * S::width, 0);
+    for (std::size_t oy = 0; oy < out_height; ++oy)
+      for (std::size_t ox = 0; ox < out_width; ++ox)
+        for (std::size_t ky = 0; ky < K; ++ky) {
+          const std::ptrdiff_t y = static_cast<std::ptrdiff_t>(oy * Stride + ky) - static_cast<std::ptrdiff_t>(Pad);
+          if (y < 0 || y >= static_cast<std::ptrdiff_t>(S::height)) continue;
+          for (std::size_t kx = 0; kx < K; ++kx) {
+            const std::ptrdiff_t x = static_cast<std::ptrdiff_t>(ox * Stride + kx) - static_cast<std::ptrdiff_t>(Pad);
+            if (x < 0 || x >= static_cast<std::ptrdiff_t>(S::width)) continue;
+            plane[static_cast<std::size_t>(y) * S::width + static_cast<std::size_t>(x)] += window[oy * out_width + ox];
+          }
+        }
+    for (std::size_t c = 0; c < S::channels; ++c)
+      std::copy(plane.begin(), plane.end(), per_input.begin() + static_cast<std::ptrdiff_t>(c * plane.size()));
   }
 
   /// This layer with a following BatchNorm folded in: every weight of output channel o

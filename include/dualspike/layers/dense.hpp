@@ -5,6 +5,8 @@
 /// every step).
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
+#include <span>
 #include <string>
 
 #include "../core/checks.hpp"
@@ -82,8 +84,16 @@ class DenseLayer : public detail::StatelessSpiking<DenseLayer<In, Out>, synapse_
   /// Multiply-accumulates per sample.
   [[nodiscard]] static constexpr std::size_t macs() noexcept { return In * Out; }
 
-  /// Synapses leaving each input neuron (for SOP counting: SOPs = spikes x fan_out).
+  /// Synapses leaving each input neuron: every input feeds all `Out` outputs.
   [[nodiscard]] static constexpr double fan_out() noexcept { return static_cast<double>(Out); }
+  /// Exact SOP counting (spiking-layer contract): `per_input[j]` = the sum of
+  /// `per_output[i]` over the outputs i that input j feeds - here all of them.
+  /// Sizes: `per_output` Out, `per_input` In.
+  static void fan_out_paths(std::span<const std::uint64_t> per_output, std::span<std::uint64_t> per_input) noexcept {
+    std::uint64_t total = 0;
+    for (const std::uint64_t v : per_output) total += v;
+    for (std::uint64_t& v : per_input) v = total;
+  }
 
   /// This layer with a following BatchNorm folded in: row o of the weight times scale[o],
   /// bias' = scale .* bias + shift (see batch_norm.hpp; case BN-01).

@@ -3,7 +3,10 @@
 /// Flatten (PyTorch `nn.Flatten`): `C x H x W` -> `C*H*W` in channel-major CHW order, as
 /// PyTorch flattens. Activations are already stored in CHW order, so only the shape type
 /// changes; the data are copied as they are.
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
+#include <span>
 #include <string>
 
 #include "../core/parameter.hpp"
@@ -32,6 +35,10 @@ class FlattenLayer : public detail::StatelessSpiking<FlattenLayer<S>, pass_throu
   void validate(const std::string& /*prefix*/) const noexcept {}
   [[nodiscard]] static constexpr std::size_t macs() noexcept { return 0; }
   [[nodiscard]] static constexpr double fan_out() noexcept { return 1.0; }
+  /// Exact SOP counting: each input is the output of the same index (a copy).
+  static void fan_out_paths(std::span<const std::uint64_t> per_output, std::span<std::uint64_t> per_input) noexcept {
+    std::copy(per_output.begin(), per_output.end(), per_input.begin());
+  }
 
 };
 

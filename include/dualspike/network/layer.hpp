@@ -30,8 +30,8 @@
 ///    no exact spiking counterpart and `to_snn` refuses it at compile time. BatchNorm
 ///    instead declares `folds_into_previous` and is folded into the Conv2d/Dense before
 ///    it, which then provide `fold_batch_norm(scale, shift)`.
-///  - SOP counting: synaptic layers give `fan_out()`, the mean number of outputs each
-///    input feeds.
+///  - SOP counting: synaptic layers give `fan_out_paths` (exact, see spiking_layer.hpp)
+///    and `fan_out()`, the mean number of outputs each input feeds.
 ///
 /// SNN layers follow the spiking-layer contract (spiking_layer.hpp): a declared role
 /// (synapse, neuron, pass-through), a `state_type`, `begin` and `step`.

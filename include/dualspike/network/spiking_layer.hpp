@@ -14,7 +14,12 @@
 ///  - `begin(state, batch) const`: starts a run of `batch` samples (neurons: V(0) = 0).
 ///  - `step(in, state, out) const`: one time step; reads `in` (`input_shape::size x batch`),
 ///    assigns `out` (`output_shape::size x batch`). `out` never aliases `in`.
-///  - synapses also give `fan_out()`: the mean number of outputs one input reaches (SOPs).
+///  - synapses also give `fan_out_paths(per_output, per_input)` (static; spans of
+///    `std::uint64_t`, sizes output_shape::size and input_shape::size): per_input[j] = the
+///    sum of per_output[i] over the outputs i that input j feeds. Exact SOP counts are
+///    built from it (snn/fan_out_map.hpp): with per_output all 1 it is each input's actual
+///    fan-out, borders included. Pass-through layers map each input to the output of the
+///    same index.
 ///
 /// Optional capabilities, each declared by the layer and then required in full (a layer
 /// that declares one but lacks part of it is a compile error naming what is missing, never
@@ -32,6 +37,8 @@
 /// `state_type` holds its parts' states and its `step` steps them.
 #include <concepts>
 #include <cstddef>
+#include <cstdint>
+#include <span>
 #include <type_traits>
 
 #include "../core/shape.hpp"
@@ -142,8 +149,12 @@ constexpr bool check_spiking_layer() {
     using traits = spiking_layer_traits<L>;
     static_assert(SpikingNeuron<L> || SpikingSynapse<L> || SpikingPassThrough<L>,
                   "dualspike: spiking_role must be synapse_role, neuron_role or pass_through_role");
-    static_assert(!SpikingSynapse<L> || requires { { L::fan_out() } -> std::convertible_to<double>; },
-                  "dualspike: a synapse must give fan_out(), the mean number of outputs one input reaches");
+    static_assert(!SpikingSynapse<L> || requires(std::span<const std::uint64_t> o, std::span<std::uint64_t> i) {
+      L::fan_out_paths(o, i);
+    }, "dualspike: a synapse must give static fan_out_paths(per_output, per_input) (spans of std::uint64_t): the "
+                  "exact number of outputs each input feeds, for SOP counting (network/spiking_layer.hpp)");
+    static_assert(!SpikingPassThrough<L> || L::input_shape::size == L::output_shape::size,
+                  "dualspike: a pass-through layer reshapes only: its input and output sizes must be equal");
     static_assert(!std::is_same_v<typename traits::event_path, dense_event_path> || DenseEventSynapse<L>,
                   "dualspike: a layer declaring event_path = dense_event_path needs in_features, out_features, a "
                   "weight matrix (out x in) and a bias vector");

@@ -6,6 +6,7 @@
 /// batch (and the time block), never with T.
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <tuple>
 #include <vector>
 
@@ -38,6 +39,10 @@ class RunState {
   /// Non-zero spikes (+ and -) each layer emitted at the latest step, over the batch (0 for
   /// layers that are not neurons).
   [[nodiscard]] const std::array<std::size_t, num_layers>& spikes() const noexcept { return spikes_; }
+  /// Synaptic operations the spikes of the latest step caused, per layer over the batch:
+  /// each spike counted with its neuron's exact fan-out (snn/fan_out_map.hpp); 0 for layers
+  /// that are not neurons.
+  [[nodiscard]] const std::array<std::uint64_t, num_layers>& sops() const noexcept { return sops_; }
   /// The membrane potential of neuron layer `I` (`S::size x batch`, for inspection; within a
   /// time block of `Runner::run` it may already be that of a later step of the block).
   template <std::size_t I>
@@ -67,12 +72,17 @@ class RunState {
   Matrix readout_;
   std::array<Matrix, 2> buffers_;
   std::array<std::size_t, num_layers> spikes_{};
+  std::array<std::uint64_t, num_layers> sops_{};
   Eigen::Index batch_ = 0;
   std::size_t time_step_ = 0;
   bool begun_ = false;
   /// Time blocks: every step's outputs of the block's layers, and their spike counts.
   std::array<Matrix, 2> block_buffers_;
-  std::vector<std::array<std::size_t, num_layers>> block_spikes_;
+  struct StepCounts {
+    std::array<std::size_t, num_layers> spikes{};
+    std::array<std::uint64_t, num_layers> sops{};
+  };
+  std::vector<StepCounts> block_spikes_;
 };
 
 }  // namespace dualspike

@@ -22,8 +22,10 @@
 /// One runner serves many threads (`begin`/`step`/`run` are const), one `State` per thread;
 /// `calibrate` and `set_propagation` are not to be called while other threads run.
 #include <algorithm>
+#include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <tuple>
@@ -37,6 +39,7 @@
 #include "../network/spiking_layer.hpp"
 #include "../network/tuple_utils.hpp"
 #include "engine_slots.hpp"
+#include "fan_out_map.hpp"
 #include "propagation.hpp"
 #include "run_state.hpp"
 #include "spiking_sequential.hpp"
@@ -75,6 +78,12 @@ class Runner {
     net_.validate();
     detail::for_each_index<num_layers>([&](auto i) {
       if constexpr (detail::has_conv_events<layer<i.value>>) std::get<i>(caches_) = net_.template get<i>().weight.transpose();
+      if constexpr (SpikingNeuron<layer<i.value>>) {
+        auto map = spike_fan_out<Snn, i.value>();
+        const bool uniform = std::all_of(map.begin(), map.end(), [&](std::uint64_t v) { return v == map.front(); });
+        uniform_fan_out_[i] = map.empty() ? 0 : map.front();
+        if (!uniform) fan_out_[i] = std::move(map);  // empty: every neuron has uniform_fan_out_[i]
+      }
     });
   }
 
@@ -178,6 +187,7 @@ class Runner {
     });
     s.readout_.setZero(static_cast<Eigen::Index>(Snn::output_shape::size), s.batch_);
     s.spikes_ = {};
+    s.sops_ = {};
     s.time_step_ = 0;
     s.begun_ = true;
   }
@@ -191,6 +201,15 @@ class Runner {
   /// Advances every layer by one time step and adds the last layer's output to the readout.
   /// \throws ConfigError if the state was never begun.
   void step(State& s) const {
+    step(s, [](auto, const Matrix&) {});
+  }
+  /// `step`, calling `observe(std::integral_constant<std::size_t, I>{}, out)` right after
+  /// each neuron layer I with its output of this step (`S::size x batch`: 0, or the value a
+  /// spike carries, signed), e.g. to record spike trains (analysis/spike_recorder.hpp).
+  /// `out` is valid only during the call.
+  /// \throws ConfigError if the state was never begun.
+  template <class Observer>
+  void step(State& s, Observer&& observe) const {
     require_begun(s, "Runner.step");
     if constexpr (first_neuron == num_layers) {
       s.readout_ += s.input_current_;
@@ -200,7 +219,10 @@ class Runner {
       detail::for_each_index<num_layers - first_neuron>([&](auto k) {
         constexpr std::size_t i = first_neuron + k.value;
         in = &step_layer<i>(*in, s, s.buffers_[cur]);
-        if constexpr (SpikingNeuron<layer<i>>) s.spikes_[i] = spike_count(*in);
+        if constexpr (SpikingNeuron<layer<i>>) {
+          count_spikes<i>(*in, s.spikes_[i], s.sops_[i]);
+          observe(std::integral_constant<std::size_t, i>{}, *in);
+        }
         cur = 1 - cur;
       });
       s.readout_ += *in;
@@ -249,7 +271,8 @@ class Runner {
         if constexpr (blockable) step_block(s, static_cast<Eigen::Index>(n));
         for (std::size_t t = 0; t < n; ++t) {
           s.readout_ += s.block_buffers_[0].middleCols(static_cast<Eigen::Index>(t) * s.batch_, s.batch_);
-          s.spikes_ = s.block_spikes_[t];
+          s.spikes_ = s.block_spikes_[t].spikes;
+          s.sops_ = s.block_spikes_[t].sops;
           ++s.time_step_;
           on_step(++done, static_cast<const State&>(s));
         }
@@ -266,15 +289,20 @@ class Runner {
     run(s, steps, [](std::size_t, const State&) {});
   }
 
-  /// Synaptic operations caused by the spikes of the latest step: for every neuron layer,
-  /// its spike count times `Snn::synapses_per_spike`.
-  [[nodiscard]] double sops(const State& s) const noexcept {
-    double total = 0.0;
-    detail::for_each_index<num_layers>([&](auto i) {
-      if constexpr (SpikingNeuron<layer<i.value>>)
-        total += static_cast<double>(s.spikes_[i]) * Snn::template synapses_per_spike<i.value>();
-    });
+  /// Synaptic operations caused by the spikes of the latest step, over the batch: the sum
+  /// of `State::sops()` (each spike counted with its neuron's exact fan-out, fan_out_map.hpp).
+  [[nodiscard]] std::uint64_t sops(const State& s) const noexcept {
+    std::uint64_t total = 0;
+    for (const std::uint64_t v : s.sops_) total += v;
     return total;
+  }
+  /// The SOPs one spike of each neuron of neuron layer `I` causes (`spike_fan_out`).
+  template <std::size_t I>
+  [[nodiscard]] std::vector<std::uint64_t> fan_out() const
+    requires SpikingNeuron<typename Snn::template layer_type<I>>
+  {
+    if (!fan_out_[I].empty()) return fan_out_[I];
+    return std::vector<std::uint64_t>(Snn::template layer_type<I>::output_shape::size, uniform_fan_out_[I]);
   }
 
  private:
@@ -290,10 +318,21 @@ class Runner {
     if (!s.begun_) throw ConfigError(std::string(what) + ": the state was never begun; call Runner::begin(x, state) first");
   }
 
-  /// Non-zero spikes (+ and -) in a neuron layer's output.
-  template <class Spikes>
-  [[nodiscard]] static std::size_t spike_count(const Spikes& out) {
-    return static_cast<std::size_t>((out.array() != 0.0f).count());
+  /// Non-zero spikes (+ and -) in the output of neuron layer I, and the SOPs they cause.
+  template <std::size_t I, class Spikes>
+  void count_spikes(const Spikes& out, std::size_t& spikes, std::uint64_t& sops) const {
+    spikes = static_cast<std::size_t>((out.array() != 0.0f).count());
+    if (fan_out_[I].empty()) {
+      sops = static_cast<std::uint64_t>(spikes) * uniform_fan_out_[I];
+      return;
+    }
+    const std::uint64_t* f = fan_out_[I].data();
+    std::uint64_t total = 0;
+    for (Eigen::Index j = 0; j < out.cols(); ++j) {
+      const float* o = out.col(j).data();
+      for (Eigen::Index r = 0; r < out.rows(); ++r) total += o[r] != 0.0f ? f[r] : 0;
+    }
+    sops = total;
   }
 
   /// One step of layer I on `in`; \returns its output (`out`, or the event path's current).
@@ -327,14 +366,19 @@ class Runner {
       if constexpr (SpikingNeuron<layer<i>>) {
         Matrix& out = s.block_buffers_[cur];
         l.steps(*in, std::get<i>(s.slots_), out, n);
-        for (Eigen::Index t = 0; t < n; ++t)
-          s.block_spikes_[static_cast<std::size_t>(t)][i] = spike_count(out.middleCols(t * s.batch_, s.batch_));
+        for (Eigen::Index t = 0; t < n; ++t) {
+          auto& counts = s.block_spikes_[static_cast<std::size_t>(t)];
+          count_spikes<i>(out.middleCols(t * s.batch_, s.batch_), counts.spikes[i], counts.sops[i]);
+        }
         in = &out;
         cur = 1 - cur;
       } else {
         in = &detail::propagate_dense_steps(l.weight, l.bias, *in, s.batch_, std::get<i>(s.slots_),
                                             options_.propagation, options_.event_threshold);
-        for (auto& counts : s.block_spikes_) counts[i] = 0;
+        for (auto& counts : s.block_spikes_) {
+          counts.spikes[i] = 0;
+          counts.sops[i] = 0;
+        }
       }
     });
     if (in != &s.block_buffers_[0]) s.block_buffers_[0] = *in;
@@ -350,6 +394,10 @@ class Runner {
   Snn net_;
   RunnerOptions options_;
   typename caches_of<typename Snn::layers_type>::type caches_;
+  /// Exact fan-out of each neuron layer's neurons; empty where all neurons share
+  /// `uniform_fan_out_` (Dense next: every neuron reaches all its outputs).
+  std::array<std::vector<std::uint64_t>, num_layers> fan_out_;
+  std::array<std::uint64_t, num_layers> uniform_fan_out_{};
 };
 
 }  // namespace dualspike

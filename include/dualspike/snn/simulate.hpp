@@ -26,7 +26,8 @@ namespace dualspike {
 /// Options of `simulate`.
 struct SimulateOptions {
   std::size_t time_steps = 32;  ///< T in [1, max_time_steps]
-  /// Upper bound on T (per-step results take 4 x 8 bytes per step).
+  /// Upper bound on T (per-step results take (4 + 2 x neuron layers) x 8 bytes per step,
+  /// and the counters 2 x 8 bytes per step and layer).
   static constexpr std::size_t max_time_steps = 1'000'000;
   std::size_t batch_size = 1000;
   /// Threads that share the batch (each runs its own tile of samples with its own state
@@ -50,12 +51,24 @@ struct SimulateOptions {
 
 /// What `simulate` measured. Index t-1 holds the value after time step t (there is no
 /// t = 0 entry).
+///
+/// Operation counts (paper Table 5): an SOP is one spike reaching one synapse, each spike
+/// counted with its neuron's exact fan-out (borders, strides and pooling windows included;
+/// snn/fan_out_map.hpp). The layers before the first neuron layer see the analog input
+/// once per input; their multiply-accumulates are `input_macs_per_sample`, not SOPs.
 struct SimulationResult {
   std::size_t samples = 0;
   std::vector<double> accuracy;   ///< in [0, 1]: argmax of the integrated readout U(t) vs labels
   std::vector<double> agreement;  ///< in [0, 1]: SNN prediction at t == reference (empty if none)
   std::vector<double> spikes_per_sample;  ///< mean number of spikes (+ and -) per sample at step t
   std::vector<double> sops_per_sample;    ///< mean synaptic operations per sample at step t
+  /// Indices (in the SNN) of the neuron layers, the rows of the per-layer counts below.
+  std::vector<std::size_t> neuron_layers;
+  /// `[k][t-1]`: mean spikes / SOPs per sample of neuron layer `neuron_layers[k]` at step t.
+  std::vector<std::vector<double>> spikes_per_layer, sops_per_layer;
+  /// Multiply-accumulates per sample of the layers before the first neuron layer (the
+  /// analog input's current, computed once per input: `input_layer_macs`).
+  double input_macs_per_sample = 0.0;
 
   /// Smallest T (1-based) with accuracy[T-1] >= target - tolerance, if any (latency).
   [[nodiscard]] std::optional<std::size_t> latency(double target, double tolerance = 0.0) const {
@@ -72,8 +85,8 @@ struct SimulationResult {
 };
 
 /// Runs the SNN of `runner` for `options.time_steps` steps on every sample of `data`.
-/// Totals are exact integer counts, merged in any order, and SOPs are computed from each
-/// layer's spike count, so they do not depend on how the counts were split over threads.
+/// Totals are exact integer counts (spikes, and SOPs with each neuron's exact fan-out),
+/// merged in any order, so they do not depend on how the batch was split over threads.
 /// (The spikes themselves may: with `Propagation::automatic` each thread's tile of the
 /// batch chooses its synapses' path from its own change fraction, and the paths agree up to
 /// float rounding; `Propagation::dense` or `event` fixes the path.)
@@ -95,7 +108,7 @@ template <class Snn>
   const std::size_t T = options.time_steps;
   // Per-step counters (64-bit: 1e6 steps x 2^32 samples cannot overflow them); spikes per
   // step and layer, t * L + layer.
-  std::vector<std::uint64_t> correct(T, 0), agree(T, 0), spikes(T * L, 0);
+  std::vector<std::uint64_t> correct(T, 0), agree(T, 0), spikes(T * L, 0), sops(T * L, 0);
 #ifdef _OPENMP
   const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
 #else
@@ -110,7 +123,7 @@ template <class Snn>
 #else
     const std::size_t tid = 0, team = 1;
 #endif
-    std::vector<std::uint64_t> my_correct(T, 0), my_agree(T, 0), my_spikes(T * L, 0);
+    std::vector<std::uint64_t> my_correct(T, 0), my_agree(T, 0), my_spikes(T * L, 0), my_sops(T * L, 0);
     typename Runner<Snn>::State state;
     std::vector<std::int32_t> predicted;
     for (std::size_t first = 0; first < data.size(); first += options.batch_size) {
@@ -127,33 +140,45 @@ template <class Snn>
           my_correct[t] += predicted[j] == data.labels[lo + j];
           if (with_reference) my_agree[t] += predicted[j] == options.reference_predictions[lo + j];
         }
-        for (std::size_t l = 0; l < L; ++l) my_spikes[t * L + l] += st.spikes()[l];
+        for (std::size_t l = 0; l < L; ++l) {
+          my_spikes[t * L + l] += st.spikes()[l];
+          my_sops[t * L + l] += st.sops()[l];
+        }
       });
     }
 #pragma omp critical(dualspike_simulate_merge)
     for (std::size_t t = 0; t < T; ++t) {
       correct[t] += my_correct[t];
       agree[t] += my_agree[t];
-      for (std::size_t l = 0; l < L; ++l) spikes[t * L + l] += my_spikes[t * L + l];
+      for (std::size_t l = 0; l < L; ++l) {
+        spikes[t * L + l] += my_spikes[t * L + l];
+        sops[t * L + l] += my_sops[t * L + l];
+      }
     }
   }
 
-  std::array<double, L> per_spike{};
-  detail::for_each_index<L>([&](auto i) { per_spike[i] = Snn::template synapses_per_spike<i.value>(); });
   SimulationResult r;
   r.samples = data.size();
   const double inv_n = data.size() > 0 ? 1.0 / static_cast<double>(data.size()) : 0.0;
+  r.input_macs_per_sample = static_cast<double>(input_layer_macs<Snn>());
+  detail::for_each_index<L>([&](auto i) {
+    if constexpr (SpikingNeuron<typename Snn::template layer_type<i.value>>) r.neuron_layers.push_back(i.value);
+  });
+  r.spikes_per_layer.assign(r.neuron_layers.size(), std::vector<double>(T));
+  r.sops_per_layer.assign(r.neuron_layers.size(), std::vector<double>(T));
   for (std::size_t t = 0; t < T; ++t) {
     r.accuracy.push_back(static_cast<double>(correct[t]) * inv_n);
     if (with_reference) r.agreement.push_back(static_cast<double>(agree[t]) * inv_n);
-    std::uint64_t total = 0;
-    double sops = 0.0;
-    for (std::size_t l = 0; l < L; ++l) {
-      total += spikes[t * L + l];
-      sops += static_cast<double>(spikes[t * L + l]) * per_spike[l];
+    std::uint64_t total_spikes = 0, total_sops = 0;
+    for (std::size_t k = 0; k < r.neuron_layers.size(); ++k) {
+      const std::size_t l = r.neuron_layers[k];
+      total_spikes += spikes[t * L + l];
+      total_sops += sops[t * L + l];
+      r.spikes_per_layer[k][t] = static_cast<double>(spikes[t * L + l]) * inv_n;
+      r.sops_per_layer[k][t] = static_cast<double>(sops[t * L + l]) * inv_n;
     }
-    r.spikes_per_sample.push_back(static_cast<double>(total) * inv_n);
-    r.sops_per_sample.push_back(sops * inv_n);
+    r.spikes_per_sample.push_back(static_cast<double>(total_spikes) * inv_n);
+    r.sops_per_sample.push_back(static_cast<double>(total_sops) * inv_n);
   }
   return r;
 }

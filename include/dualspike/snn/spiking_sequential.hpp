@@ -76,27 +76,6 @@ class SpikingSequential {
     });
   }
 
-  /// Synapses reached by one spike of neuron layer `I`: the product of the (mean)
-  /// fan-outs of the synapses between it and the next neuron layer (or the readout), e.g.
-  /// AvgPool2d (1) then Conv2d (OC*K*K in the interior); pass-through layers count 1.
-  template <std::size_t I>
-  [[nodiscard]] static constexpr double synapses_per_spike() noexcept {
-    if constexpr (I + 1 >= num_layers) {
-      return 0.0;
-    } else {
-      double product = 1.0;
-      bool stop = false;
-      detail::for_each_index<num_layers - I - 1>([&](auto k) {
-        using L = layer_type<I + 1 + k.value>;
-        if constexpr (SpikingNeuron<L>)
-          stop = true;
-        else if constexpr (SpikingSynapse<L>)
-          if (!stop) product *= L::fan_out();
-      });
-      return product;
-    }
-  }
-
  private:
   layers_type layers_;
 };
