@@ -17,6 +17,8 @@
 #include <CLI/CLI.hpp>
 #include <dualspike/dualspike.hpp>
 
+#include "analyses.hpp"
+
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -44,6 +46,7 @@ struct RunConfig {
   std::string neuron = "paper";       // firing rule of the SNN's neurons: paper | rounding | both
   double norm_percentile = 99.9;      // data-based normalization (ReLU): percentile of the activations
   std::size_t norm_samples = 10000;   // training images used to calibrate it
+  std::size_t analysis_samples = 1000;  // test images of the per-layer analyses (0 = none)
   float alpha = 0.1f;                 // atLeakyReLU's negative slope
   std::string data_dir;
   std::string out_dir;
@@ -83,6 +86,11 @@ inline void add_common_options(CLI::App& app, RunConfig& c) {
   app.add_option("--norm-samples", c.norm_samples, "ReLU networks: training images that calibrate data-based normalization")
       ->capture_default_str()
       ->check(CLI::Range(1, 60000));
+  app.add_option("--analysis-samples", c.analysis_samples,
+                 "test images for the per-layer conversion error, the activation signs and the spike raster "
+                 "(0 = skip them)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10000));
   const int hardware_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   app.add_option("--threads", c.threads, "threads (0 = OpenMP default; at most the hardware's)")
       ->capture_default_str()
@@ -99,15 +107,18 @@ inline std::string pct(double v) {
 
 /// Converts `ann` (with data-based normalization on the first `norm_samples` training
 /// images for ReLU networks) with neurons firing by `Firing`, and simulates the test set.
+/// With --analysis-samples, also the per-layer conversion error and the spike raster.
 template <class Firing, class Net>
 ds::SimulationResult convert_and_simulate(const Net& ann, const ds::Dataset& train_set, const ds::Dataset& test_set,
-                                          const ds::Evaluation& ann_eval, const RunConfig& c) {
+                                          const ds::Evaluation& ann_eval, const RunConfig& c,
+                                          const std::string& neuron, AnalysisCsv& analysis) {
   const Eigen::Index calibration = std::min<Eigen::Index>(1000, train_set.images.cols());
+  std::vector<float> scales;  // data-based normalization (empty: none)
   auto snn = [&] {
     if constexpr (ds::needs_data_norm_net_v<Net>) {
       const auto samples = std::min<Eigen::Index>(static_cast<Eigen::Index>(c.norm_samples), train_set.images.cols());
       const ds::DataNorm norm{train_set.images.leftCols(samples), c.norm_percentile};
-      const std::vector<float> scales = ds::data_norm_scales(ann, norm);
+      scales = ds::data_norm_scales(ann, norm);
       std::printf("data-based normalization: %.4g-th percentile of the activations of %lld training images, scales",
                   c.norm_percentile, static_cast<long long>(samples));
       for (float s : scales) std::printf(" %.4g", s);
@@ -126,7 +137,12 @@ ds::SimulationResult convert_and_simulate(const Net& ann, const ds::Dataset& tra
   sim_opt.batch_size = c.eval_batch;
   sim_opt.threads = c.threads;
   sim_opt.reference_predictions = ann_eval.predictions;
-  return ds::simulate(runner, test_set, sim_opt);
+  ds::SimulationResult sim = ds::simulate(runner, test_set, sim_opt);
+  if (c.analysis_samples > 0) {
+    const auto n = std::min<Eigen::Index>(static_cast<Eigen::Index>(c.analysis_samples), test_set.images.cols());
+    report_layer_error(ann, runner, scales, test_set.images.leftCols(n), c.time_steps, neuron, analysis);
+  }
+  return sim;
 }
 
 /// Writes `text` to `path` through a temporary file in the same folder, renamed into place:
@@ -163,8 +179,7 @@ inline void check_output_dir(const std::filesystem::path& dir) {
 /// firing rule) to `csv`.
 template <class Net>
 void report_simulation(const ds::SimulationResult& sim, const ds::Evaluation& ann_eval, const std::string& neuron,
-                       double sim_seconds, std::ostringstream& csv) {
-  std::printf("\nSNN neurons: %s firing\n", neuron.c_str());
+                       double sim_seconds, std::ostringstream& csv, AnalysisCsv& analysis) {
   std::printf("%4s  %12s  %16s  %14s  %12s\n", "t", "SNN acc", "conv. error", "agree w/ ANN", "SOPs/sample");
   for (std::size_t t = 0; t < sim.accuracy.size(); ++t) {
     const double err = ann_eval.accuracy - sim.accuracy[t];
@@ -183,11 +198,7 @@ void report_simulation(const ds::SimulationResult& sim, const ds::Evaluation& an
   show_latency("latency (smallest T with SNN acc >= ANN acc)", 0.0);
   show_latency("smallest T within 0.1 points of the ANN", 0.001);
   show_latency("smallest T within 0.5 points of the ANN", 0.005);
-  std::printf("ANN MACs per image: %zu (%.2f uJ at 4.6 pJ/MAC, eq. 23)\n", Net::macs(), Net::macs() * 4.6e-6);
-  if (const auto t = sim.latency(ann_eval.accuracy, 0.001)) {
-    const double sops = sim.cumulative_sops(*t);
-    std::printf("SNN SOPs per image over t = 1..%zu: %.0f (%.2f uJ at 0.077 pJ/SOP, eq. 24)\n", *t, sops, sops * 0.077e-6);
-  }
+  report_energy<Net>(sim, ann_eval.accuracy, neuron, analysis);
 }
 
 /// Copies every parameter and buffer of `from` into `to`, in order: a network trained with
@@ -289,17 +300,24 @@ int run_experiment(const std::string& title, const RunConfig& c) {
   const ds::Evaluation ann_eval = ds::evaluate(ann, test_set, c.eval_batch);
   std::printf("ANN test accuracy: %s\n", pct(ann_eval.accuracy).c_str());
 
+  AnalysisCsv analysis;
+  if (c.analysis_samples > 0) {
+    const auto n = std::min<Eigen::Index>(static_cast<Eigen::Index>(c.analysis_samples), test_set.images.cols());
+    report_activation_signs(ann, test_set.images.leftCols(n), analysis);
+  }
   std::ostringstream csv;
   csv << "neuron,t,snn_accuracy,ann_accuracy,conversion_error,agreement_with_ann,spikes_per_sample,sops_per_sample\n";
   const std::vector<std::string> neurons =
       c.neuron == "both" ? std::vector<std::string>{"paper", "rounding"} : std::vector<std::string>{c.neuron};
   for (const std::string& neuron : neurons) {
+    std::printf("\nSNN neurons: %s firing\n", neuron.c_str());
     const auto t1 = std::chrono::steady_clock::now();
-    const ds::SimulationResult sim = neuron == "rounding"
-                                         ? convert_and_simulate<ds::RoundingFiring>(ann, train_set, test_set, ann_eval, c)
-                                         : convert_and_simulate<ds::PaperFiring>(ann, train_set, test_set, ann_eval, c);
+    const ds::SimulationResult sim =
+        neuron == "rounding"
+            ? convert_and_simulate<ds::RoundingFiring>(ann, train_set, test_set, ann_eval, c, neuron, analysis)
+            : convert_and_simulate<ds::PaperFiring>(ann, train_set, test_set, ann_eval, c, neuron, analysis);
     const double sim_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
-    report_simulation<Net>(sim, ann_eval, neuron, sim_seconds, csv);
+    report_simulation<Net>(sim, ann_eval, neuron, sim_seconds, csv, analysis);
   }
   // Results replace an earlier run's only now, each file whole.
   if (c.weights_in.empty() || std::filesystem::absolute(c.weights_in) != std::filesystem::absolute(weights_path)) {
@@ -310,6 +328,16 @@ int run_experiment(const std::string& title, const RunConfig& c) {
   }
   write_file_atomically(csv_path, csv.str());
   std::printf("table written to %s\n", csv_path.string().c_str());
+  const std::filesystem::path dir(c.out_dir);
+  write_file_atomically(dir / "energy.csv", analysis.energy.str());
+  write_file_atomically(dir / "sops_per_layer.csv", analysis.sops.str());
+  if (c.analysis_samples > 0) {
+    write_file_atomically(dir / "layer_error.csv", analysis.layer_error.str());
+    write_file_atomically(dir / "activation_signs.csv", analysis.activations.str());
+    write_file_atomically(dir / "spikes.csv", analysis.spikes.str());
+  }
+  std::printf("analyses written to %s (energy, sops_per_layer%s)\n", dir.string().c_str(),
+              c.analysis_samples > 0 ? ", layer_error, activation_signs, spikes" : "");
   return 0;
 }
 

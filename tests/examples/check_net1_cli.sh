@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job's program as a user meets it: bad options fail at once with a message naming
 # the option; a run that fails leaves the previous run's results intact; a short real run
-# writes one table per firing rule; its saved weights load back (--weights-in) and give the
+# writes one table per firing rule and the analyses; its saved weights load back (--weights-in) and give the
 # same ANN accuracy.
 #
 #   check_net1_cli.sh NET1_MNIST_BINARY MNIST_DIR
@@ -24,6 +24,7 @@ expect_error "--threads" --threads 5000 --data-dir "$data"
 expect_error "--threads" --threads -3 --data-dir "$data"
 expect_error "--neuron" --neuron fastest --data-dir "$data"
 expect_error "--weights-in" --weights-in "$tmp/missing.safetensors" --data-dir "$data"
+expect_error "--analysis-samples" --analysis-samples 20000 --data-dir "$data"
 
 # 2. A failing run keeps the previous results.
 mkdir -p "$tmp/out"
@@ -49,6 +50,20 @@ csv="$tmp/out/snn_accuracy_per_step.csv"
   fail "CSV header: $(head -1 "$csv")"
 [ "$(cut -d, -f1,2 "$csv" | tail -n +2 | tr '\n' ' ')" = "paper,1 paper,2 rounding,1 rounding,2 " ] ||
   fail "CSV rows: $(cut -d, -f1,2 "$csv" | tr '\n' ' ')"
+# The analyses: per-layer SOPs of both neuron layers at both steps, per-layer conversion
+# error, the activation signs of the two activation layers, a raster with spikes.
+[ "$(tail -n +2 "$tmp/out/sops_per_layer.csv" | wc -l)" = 8 ] || fail "sops_per_layer.csv: $(cat "$tmp/out/sops_per_layer.csv")"
+[ "$(cut -d, -f1-3 "$tmp/out/layer_error.csv" | tail -n +2 | tr '\n' ' ')" = \
+  "paper,1,1 paper,1,2 paper,3,1 paper,3,2 rounding,1,1 rounding,1,2 rounding,3,1 rounding,3,2 " ] ||
+  fail "layer_error.csv: $(cat "$tmp/out/layer_error.csv")"
+awk -F, 'NR > 1 && ($4 < 0 || $4 > 2 || $5 < 0 || $5 > 1) { exit 1 }' "$tmp/out/layer_error.csv" ||
+  fail "layer_error.csv values: $(cat "$tmp/out/layer_error.csv")"
+[ "$(cut -d, -f1,2 "$tmp/out/activation_signs.csv" | tail -n +2 | tr '\n' ' ')" = "1,1200 3,1200 " ] ||
+  fail "activation_signs.csv: $(cat "$tmp/out/activation_signs.csv")"
+[ "$(head -1 "$tmp/out/spikes.csv")" = "neuron,snn_layer,sample,t,index,spike" ] && [ "$(wc -l < "$tmp/out/spikes.csv")" -gt 10 ] ||
+  fail "spikes.csv: $(head -3 "$tmp/out/spikes.csv")"
+[ "$(head -1 "$tmp/out/energy.csv")" = "neuron,time_steps,ann_macs,input_macs,snn_sops,ann_pj,snn_pj,input_pj,energy_ratio" ] ||
+  fail "energy.csv: $(cat "$tmp/out/energy.csv")"
 acc1=$(grep '^ANN test accuracy' "$tmp/run1.txt")
 # After 1 epoch on 3,000 images the ANN is at ~86%; the rounding neuron's SNN is within a few
 # points of it by t = 2 (the paper's neuron is far below it at t = 1).
