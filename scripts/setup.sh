@@ -4,6 +4,7 @@
 # when everything is already there.
 #   --compare   also the packages of the PyTorch comparison (benchmarks/compare/run.sh):
 #               Debian's PyTorch, OpenBLAS (OpenMP build) and NumPy. Not needed otherwise.
+#   --figures   also matplotlib, for the pictures of tools/plot_*.py and scripts/results.sh.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
@@ -11,11 +12,12 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 compare_packages() {
   echo python3-torch libopenblas0-openmp python3-numpy
 }
-with_compare=0
+with_compare=0 with_figures=0
 for arg in "$@"; do
   case "$arg" in
     --compare) with_compare=1 ;;
-    *) echo "setup: unknown option '$arg' (known: --compare)" >&2; exit 2 ;;
+    --figures) with_figures=1 ;;
+    *) echo "setup: unknown option '$arg' (known: --compare, --figures)" >&2; exit 2 ;;
   esac
 done
 
@@ -27,6 +29,7 @@ if [ $with_compare = 1 ]; then
   read -r -a extra <<< "$(compare_packages)"
   packages+=("${extra[@]}")
 fi
+[ $with_figures = 1 ] && packages+=(python3-matplotlib)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
