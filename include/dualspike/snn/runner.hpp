@@ -82,7 +82,15 @@ class Runner {
         auto map = spike_fan_out<Snn, i.value>();
         const bool uniform = std::all_of(map.begin(), map.end(), [&](std::uint64_t v) { return v == map.front(); });
         uniform_fan_out_[i] = map.empty() ? 0 : map.front();
-        if (!uniform) fan_out_[i] = std::move(map);  // empty: every neuron has uniform_fan_out_[i]
+        if (!uniform) {  // else empty: every neuron has uniform_fan_out_[i]
+          // One neuron reaches at most the synapses up to the next neuron layer: far below 2^32
+          // for any network that fits in memory; checked all the same.
+          for (const std::uint64_t v : map)
+            if (v > 0xffffffffu)
+              throw ConfigError("Runner: a neuron of layer " + std::to_string(i.value) + " reaches " +
+                                std::to_string(v) + " synapses, more than SOP counting supports (2^32 - 1)");
+          fan_out_[i].assign(map.begin(), map.end());
+        }
       }
     });
   }
@@ -301,7 +309,7 @@ class Runner {
   [[nodiscard]] std::vector<std::uint64_t> fan_out() const
     requires SpikingNeuron<typename Snn::template layer_type<I>>
   {
-    if (!fan_out_[I].empty()) return fan_out_[I];
+    if (!fan_out_[I].empty()) return {fan_out_[I].begin(), fan_out_[I].end()};
     return std::vector<std::uint64_t>(Snn::template layer_type<I>::output_shape::size, uniform_fan_out_[I]);
   }
 
@@ -321,17 +329,27 @@ class Runner {
   /// Non-zero spikes (+ and -) in the output of neuron layer I, and the SOPs they cause.
   template <std::size_t I, class Spikes>
   void count_spikes(const Spikes& out, std::size_t& spikes, std::uint64_t& sops) const {
-    spikes = static_cast<std::size_t>((out.array() != 0.0f).count());
     if (fan_out_[I].empty()) {
+      spikes = static_cast<std::size_t>((out.array() != 0.0f).count());
       sops = static_cast<std::uint64_t>(spikes) * uniform_fan_out_[I];
       return;
     }
-    const std::uint64_t* f = fan_out_[I].data();
-    std::uint64_t total = 0;
+    // One pass: the spike count and the fan-outs of the neurons that spiked.
+    const std::uint32_t* f = fan_out_[I].data();
+    std::uint64_t n = 0, total = 0;
     for (Eigen::Index j = 0; j < out.cols(); ++j) {
       const float* o = out.col(j).data();
-      for (Eigen::Index r = 0; r < out.rows(); ++r) total += o[r] != 0.0f ? f[r] : 0;
+      std::uint64_t col_total = 0;
+      std::uint32_t col_n = 0;
+      for (Eigen::Index r = 0; r < out.rows(); ++r) {
+        const std::uint32_t fired = o[r] != 0.0f;
+        col_n += fired;
+        col_total += f[r] * fired;
+      }
+      n += col_n;
+      total += col_total;
     }
+    spikes = static_cast<std::size_t>(n);
     sops = total;
   }
 
@@ -396,7 +414,7 @@ class Runner {
   typename caches_of<typename Snn::layers_type>::type caches_;
   /// Exact fan-out of each neuron layer's neurons; empty where all neurons share
   /// `uniform_fan_out_` (Dense next: every neuron reaches all its outputs).
-  std::array<std::vector<std::uint64_t>, num_layers> fan_out_;
+  std::array<std::vector<std::uint32_t>, num_layers> fan_out_;
   std::array<std::uint64_t, num_layers> uniform_fan_out_{};
 };
 
