@@ -3,6 +3,7 @@
 // latency and conversion error beside the paper's Table 3 row.
 //
 //   paper_net --net net2 [--epochs 15 --lr 2e-3 -T 64 --data-dir data/mnist ...]
+//   paper_net --net net4 --activation trelu ...   (the ablation of Table 4 on Net2 / Net4)
 #include <iostream>
 #include <map>
 #include <string>
@@ -24,15 +25,32 @@ struct PaperRow {
   const char* table3;  // the paper's Table 3 row
 };
 const std::map<std::string, PaperRow> kNets = {
-    {"net1", {"Net1 (784-1200-1200-10, stReLU) on MNIST", "data/mnist", 15, 3e-3f, 32,
+    {"net1", {"Net1 (784-1200-1200-10) on MNIST", "data/mnist", 15, 3e-3f, 32,
               "paper Table 3: ANN 98.29%, SNN 98.29%, latency 3, error 0.00%"}},
-    {"net2", {"Net2 (12c5-p2-64c5-p2-10, stReLU) on MNIST", "data/mnist", 15, 3e-3f, 32,
+    {"net2", {"Net2 (12c5-p2-64c5-p2-10) on MNIST", "data/mnist", 15, 3e-3f, 32,
               "paper Table 3: ANN 99.29%, SNN 99.29%, latency 11, error 0.00%"}},
-    {"net3", {"Net3 (6400-10, stReLU) on Fashion-MNIST", "data/fashion-mnist", 20, 1e-3f, 32,
+    {"net3", {"Net3 (6400-10) on Fashion-MNIST", "data/fashion-mnist", 20, 1e-3f, 32,
               "paper Table 3: ANN 89.90%, SNN 89.92%, latency 11, error -0.02%"}},
-    {"net4", {"Net4 (32c5-p2-64c5-p2-1024-10, stReLU) on Fashion-MNIST", "data/fashion-mnist", 20, 2e-3f, 128,
+    {"net4", {"Net4 (32c5-p2-64c5-p2-1024-10) on Fashion-MNIST", "data/fashion-mnist", 20, 2e-3f, 128,
               "paper Table 3: ANN 90.83%, SNN 90.83%, latency 79, error 0.00%"}},
 };
+/// `NetOf<Act>` for the activation named by `cfg.activation` (stReLU unless asked; only
+/// networks with `Ablation` are built with the others, the rest refuse them at parse); the
+/// title is `name [activation]` and the paper's row.
+template <template <class> class NetOf, bool Ablation>
+int run_with_activation(const PaperRow& row, ex::RunConfig cfg) {
+  const auto title = [&](const std::string& act) { return std::string(row.title) + " [" + act + "]\n" + row.table3; };
+  if constexpr (Ablation) {
+    if (cfg.activation == "trelu") return ex::run_experiment<NetOf<ds::TReLU<>>>(title("tReLU"), cfg);
+    if (cfg.activation == "atleakyrelu")
+      return ex::run_experiment<NetOf<ds::AtLeakyReLU<>>>(title("atLeakyReLU"), cfg);
+    if (cfg.activation == "relu-max" || cfg.activation == "relu-p99.9") {
+      cfg.norm_percentile = cfg.activation == "relu-max" ? 100.0 : 99.9;
+      return ex::run_experiment<NetOf<ds::ReLU>>(title("ReLU, " + cfg.activation.substr(5) + " normalization"), cfg);
+    }
+  }
+  return ex::run_experiment<NetOf<ds::StReLU<>>>(title("stReLU"), cfg);
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -41,6 +59,11 @@ int main(int argc, char** argv) {
   app.add_option("--net", net, "which network of Table 1")->capture_default_str()->check(CLI::IsMember({"net1", "net2", "net3", "net4"}));
   ex::RunConfig cfg;
   ex::add_common_options(app, cfg);
+  app.add_option("--activation", cfg.activation,
+                 "hidden activation of net2 / net4 (the others: strelu only; Net1's family: net1_mnist): strelu, "
+                 "trelu, atleakyrelu (alpha 0.1), relu-max / relu-p99.9 (ReLU + data-based normalization)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"strelu", "trelu", "atleakyrelu", "relu-max", "relu-p99.9"}));
   // Per-network defaults, applied unless given on the command line.
   app.parse_complete_callback([&] {
     const PaperRow& row = kNets.at(net);
@@ -51,14 +74,18 @@ int main(int argc, char** argv) {
     if (app.count("--out-dir") == 0) cfg.out_dir = "out/" + net;
   });
   CLI11_PARSE(app, argc, argv);
+  if (cfg.activation != "strelu" && net != "net2" && net != "net4") {
+    std::cerr << "--activation " << cfg.activation << ": only net2 and net4 take another activation than strelu "
+              << "(Net1's family: net1_mnist --activation)\n";
+    return 2;
+  }
 
   try {
     const PaperRow& row = kNets.at(net);
-    const std::string title = std::string(row.title) + "\n" + row.table3;
-    if (net == "net1") return ex::run_experiment<ds::nets::Net1>(title, cfg);
-    if (net == "net2") return ex::run_experiment<ds::nets::Net2>(title, cfg);
-    if (net == "net3") return ex::run_experiment<ds::nets::Net3>(title, cfg);
-    return ex::run_experiment<ds::nets::Net4>(title, cfg);
+    if (net == "net1") return run_with_activation<ds::nets::Net1Of, false>(row, cfg);
+    if (net == "net2") return run_with_activation<ds::nets::Net2Of, true>(row, cfg);
+    if (net == "net3") return run_with_activation<ds::nets::Net3Of, false>(row, cfg);
+    return run_with_activation<ds::nets::Net4Of, true>(row, cfg);
   } catch (const std::exception& e) {  // dualspike::Error and I/O errors of the example itself
     std::cerr << "error: " << e.what() << "\n";
     return 1;

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "../core/linalg.hpp"
+#include "../core/parallel.hpp"
 #include "../core/parameter.hpp"
 #include "../core/random.hpp"
 #include "../core/shape.hpp"
@@ -35,7 +36,7 @@ class AvgPool2dLayer : public detail::StatelessSpiking<AvgPool2dLayer<S, K, Stri
   void forward(const Matrix& x, Matrix& y) const {
     y.resize(static_cast<Eigen::Index>(output_shape::size), x.cols());
     constexpr float inv_area = 1.0f / static_cast<float>(K * K);
-#pragma omp parallel for schedule(static) if (x.cols() > 64)
+    DUALSPIKE_OMP(parallel for schedule(static) if (x.cols() > 64))
     for (Eigen::Index j = 0; j < x.cols(); ++j) {
       const float* in = x.col(j).data();
       float* out = y.col(j).data();
@@ -60,7 +61,7 @@ class AvgPool2dLayer : public detail::StatelessSpiking<AvgPool2dLayer<S, K, Stri
     Matrix* const dx = out.get();
     dx->setZero(x.rows(), x.cols());
     constexpr float inv_area = 1.0f / static_cast<float>(K * K);
-#pragma omp parallel for schedule(static) if (x.cols() > 64)
+    DUALSPIKE_OMP(parallel for schedule(static) if (x.cols() > 64))
     for (Eigen::Index j = 0; j < x.cols(); ++j) {
       const float* g = dy.col(j).data();
       float* d = dx->col(j).data();

@@ -20,6 +20,7 @@
 #include "../core/checks.hpp"
 #include "../core/errors.hpp"
 #include "../core/linalg.hpp"
+#include "../core/parallel.hpp"
 #include "../core/parameter.hpp"
 #include "../core/random.hpp"
 #include "../core/shape.hpp"
@@ -121,10 +122,10 @@ class Conv2dLayer : public detail::StatelessSpiking<Conv2dLayer<S, OC, K, Stride
   void forward(const Matrix& x, Matrix& y) const {
     const Eigen::Index batch = x.cols();
     y.resize(static_cast<Eigen::Index>(output_shape::size), batch);
-#pragma omp parallel if (batch > 1)
+    DUALSPIKE_OMP(parallel if (batch > 1))
     {
       Matrix patches;
-#pragma omp for schedule(static)
+      DUALSPIKE_OMP(for schedule(static))
       for (Eigen::Index j = 0; j < batch; ++j) {
         im2col(x.col(j).data(), patches);
         auto out = output_map(y, j);
@@ -150,11 +151,11 @@ class Conv2dLayer : public detail::StatelessSpiking<Conv2dLayer<S, OC, K, Stride
     GradientOutput out(dx, dy);
     Matrix* const dx_out = out.get();
     if (dx_out != nullptr) dx_out->setZero(x.rows(), batch);
-#pragma omp parallel if (batch > 1)
+    DUALSPIKE_OMP(parallel if (batch > 1))
     {
       Matrix patches, dpatches, dw(rows, cols);
       Eigen::VectorXd db(cols);
-#pragma omp for ordered schedule(static, 1)
+      DUALSPIKE_OMP(for ordered schedule(static, 1))
       for (Eigen::Index j = 0; j < batch; ++j) {
         const auto dmap = output_map(dy, j);
         im2col(x.col(j).data(), patches);
@@ -165,7 +166,7 @@ class Conv2dLayer : public detail::StatelessSpiking<Conv2dLayer<S, OC, K, Stride
           product(dpatches, dmap, weight.transpose());
           col2im_add(dpatches, dx_out->col(j).data());
         }
-#pragma omp ordered
+        DUALSPIKE_OMP(ordered)
         {
           dw_sum += dw.cast<double>();
           db_sum += db;

@@ -23,6 +23,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include "../core/errors.hpp"
+#include "../core/parallel.hpp"
 #include "../core/shape.hpp"
 #include "event_reference.hpp"
 #include "propagation.hpp"
@@ -228,7 +229,7 @@ inline void apply_changes(const Matrix& weight, const DeltaSynapseState& st, Mat
   // Row tiles write disjoint rows: OpenMP threads share them when `step` runs a large batch
   // itself (inside `simulate`'s per-thread tiles this nested region runs on one thread).
   const auto row_tiles = static_cast<std::ptrdiff_t>(out / (8 * width));
-#pragma omp parallel for schedule(static) if (current.cols() >= 64 && row_tiles > 1)
+  DUALSPIKE_OMP(parallel for schedule(static) if (current.cols() >= 64 && row_tiles > 1))
   for (std::ptrdiff_t t = 0; t < row_tiles; ++t)
     detail::apply_changes_rows<8, Arch>(weight, st, current, static_cast<std::size_t>(t) * 8 * width);
   std::size_t r0 = static_cast<std::size_t>(row_tiles) * 8 * width;

@@ -17,6 +17,7 @@
 
 #include "../core/argmax.hpp"
 #include "../core/checks.hpp"
+#include "../core/parallel.hpp"
 #include "../data/dataset.hpp"
 #include "../network/tuple_utils.hpp"
 #include "runner.hpp"
@@ -115,7 +116,7 @@ template <class Snn>
   const int threads = 1;
   (void)threads;
 #endif
-#pragma omp parallel num_threads(threads)
+  DUALSPIKE_OMP(parallel num_threads(threads))
   {
 #ifdef _OPENMP
     const std::size_t tid = static_cast<std::size_t>(omp_get_thread_num());
@@ -146,7 +147,7 @@ template <class Snn>
         }
       });
     }
-#pragma omp critical(dualspike_simulate_merge)
+    DUALSPIKE_OMP(critical(dualspike_simulate_merge))
     for (std::size_t t = 0; t < T; ++t) {
       correct[t] += my_correct[t];
       agree[t] += my_agree[t];
