@@ -28,7 +28,7 @@ int run_net1(const std::string& name, const ex::RunConfig& cfg) {
 int main(int argc, char** argv) {
   CLI::App app{"Train Net1 (784-1200-1200-10) on MNIST, convert to an SNN, report accuracy per time step"};
   ex::RunConfig cfg;
-  // The default recipe (docs/results.md, "Main job"): an ANN trained for accuracy alone
+  // The default recipe (docs/history/results.md, "Main job"): an ANN trained for accuracy alone
   // (lr 1e-3, hidden dropout 0.3, random shifts of 1 pixel, 20 epochs) and the rounding
   // neuron, whose SNN is within 0.1 points of that ANN from T = 1 (--neuron paper: the paper's).
   cfg.epochs = 20;

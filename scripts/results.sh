@@ -9,7 +9,8 @@
 #
 # Runs: net1_main (the main job's recipe), net1_strelu, net1_trelu, net1_atleakyrelu,
 # net1_relu_p99.9, net1_relu_max (ReLU + max normalization on net1_relu_p99.9's weights),
-# net2, net3, net4.
+# net2, net3, net4, and Net2's ablation: net2_trelu, net2_atleakyrelu, net2_relu_p99.9,
+# net2_relu_max.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -34,9 +35,13 @@ runs=(
   "net2|paper_net|--net net2"
   "net3|paper_net|--net net3 --epochs 10 --lr 2e-3"
   "net4|paper_net|--net net4 --epochs 15"
+  "net2_trelu|paper_net|--net net2 --activation trelu"
+  "net2_atleakyrelu|paper_net|--net net2 --activation atleakyrelu"
+  "net2_relu_p99.9|paper_net|--net net2 --activation relu-p99.9 --lr 1e-3"
+  "net2_relu_max|paper_net|--net net2 --activation relu-max --lr 1e-3"
 )
 # Time steps simulated per run (the paper's latencies: 3, 11, 11, 79).
-steps() { case "$1" in net1_main) echo 32 ;; net1_*) echo 128 ;; net2 | net3) echo 64 ;; net4) echo 100 ;; esac; }
+steps() { case "$1" in net1_main) echo 32 ;; net1_*) echo 128 ;; net2* | net3) echo 64 ;; net4) echo 100 ;; esac; }
 known=" $(for r in "${runs[@]}"; do printf '%s ' "${r%%|*}"; done)"
 if [ -n "$only" ]; then
   for n in ${only//,/ }; do
@@ -57,11 +62,12 @@ for r in "${runs[@]}"; do
   mkdir -p "$dir"
   weights="$dir/ann.safetensors"
   # ReLU + max normalization converts the ReLU + 99.9% run's ANN: the same weights.
-  [ "$name" = net1_relu_max ] && weights="$cache/net1_relu_p99.9/ann.safetensors"
+  relu_max=0
+  if [[ "$name" == *_relu_max ]]; then relu_max=1; weights="$cache/${name%_relu_max}_relu_p99.9/ann.safetensors"; fi
   args=($recipe --neuron both -T "$(steps "$name")" --out-dir "$dir")
   trained=no
-  if [ "$name" = net1_relu_max ]; then
-    [ -f "$weights" ] || { echo "results.sh: net1_relu_max needs net1_relu_p99.9's weights: run it first" >&2; exit 1; }
+  if [ $relu_max = 1 ]; then
+    [ -f "$weights" ] || { echo "results.sh: $name needs $weights: run ${name%_relu_max}_relu_p99.9 first" >&2; exit 1; }
     args+=(--weights-in "$weights")
   elif [ $retrain = 0 ] && [ -f "$weights" ]; then
     args+=(--weights-in "$weights")

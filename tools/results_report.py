@@ -32,11 +32,11 @@ PAPER_T5 = {"net1_main": (2.39, 1.14, 11.01e6, 0.88e5, 0.80), "net2": (1.41, 1.0
 NET = {"net1_main": "Net1 (MNIST)", "net2": "Net2 (MNIST)", "net3": "Net3 (Fashion-MNIST)",
        "net4": "Net4 (Fashion-MNIST)"}
 ACTIVATIONS = [("net1_strelu", "stReLU", "3e-3"), ("net1_trelu", "tReLU", "3e-3"),
-               ("net1_atleakyrelu", "atLeakyReLU (alpha 0.1)", "3e-3"), ("net1_relu_p99.9", "ReLU + p99.9", "1e-3"),
+               ("net1_atleakyrelu", "atLeakyReLU, alpha 0.1", "3e-3"), ("net1_relu_p99.9", "ReLU + p99.9", "1e-3"),
                ("net1_relu_max", "ReLU + max (same weights)", "1e-3")]
 # Net2's ablation: its stReLU row is Table 3's run.
 ABLATION_NET2 = [("net2", "stReLU", "3e-3"), ("net2_trelu", "tReLU", "3e-3"),
-                 ("net2_atleakyrelu", "atLeakyReLU (alpha 0.1)", "3e-3"), ("net2_relu_p99.9", "ReLU + p99.9", "1e-3"),
+                 ("net2_atleakyrelu", "atLeakyReLU, alpha 0.1", "3e-3"), ("net2_relu_p99.9", "ReLU + p99.9", "1e-3"),
                  ("net2_relu_max", "ReLU + max (same weights)", "1e-3")]
 DATA_FILES = ["snn_accuracy_per_step.csv", "energy.csv", "sops_per_layer.csv", "layer_error.csv",
               "activation_signs.csv"]
@@ -210,9 +210,16 @@ def main(argv=None):
     os.makedirs(figures, exist_ok=True)
     for name, r in runs.items():
         os.makedirs(os.path.join(data, name), exist_ok=True)
-        for f in DATA_FILES + (["spikes.csv"] if name == "net1_main" else []):
+        for f in DATA_FILES:
             if os.path.exists(os.path.join(r.dir, f)):
                 shutil.copyfile(os.path.join(r.dir, f), os.path.join(data, name, f))
+        if name == "net1_main":  # the raster's neurons only (the first 100 of each layer)
+            with open(os.path.join(r.dir, "spikes.csv"), newline="") as src, \
+                    open(os.path.join(data, name, "spikes.csv"), "w", newline="") as dst:
+                rows = csv.DictReader(src)
+                out = csv.DictWriter(dst, fieldnames=rows.fieldnames, lineterminator="\n")
+                out.writeheader()
+                out.writerows(row for row in rows if int(row["index"]) < 100)
 
     def csv_of(name, f="snn_accuracy_per_step.csv"):
         return os.path.join(data, name, f)
@@ -221,7 +228,7 @@ def main(argv=None):
     if series:
         plot_accuracy.main(["--out", os.path.join(figures, "net1_activations"), "--ymin", "60", *series])
         plot_analysis.main(["signs", "--out", os.path.join(figures, "net1_activation_signs"),
-                            *[f"{label.split(' (')[0]}={csv_of(name, 'activation_signs.csv')}"
+                            *[f"{label.split(',')[0].split(' (')[0]}={csv_of(name, 'activation_signs.csv')}"
                               for name, label, _ in ACTIVATIONS[:4] if name in runs]])
     nets = [f"{NET[n].split(' ')[0]}={csv_of(n)}" for n in ("net1_main", "net2", "net3", "net4") if n in runs]
     if nets:

@@ -135,5 +135,7 @@ TEST_CASE("concurrency: simulate on one const SNN from several threads gives ide
     CHECK(r.accuracy == ref.accuracy);
     CHECK(r.spikes_per_sample == ref.spikes_per_sample);
     CHECK(r.sops_per_sample == ref.sops_per_sample);
+    CHECK(r.sops_per_layer == ref.sops_per_layer);
+    CHECK(r.spikes_per_layer == ref.spikes_per_layer);
   }
 }
