@@ -32,10 +32,10 @@ def main():
     ap.add_argument("--out-dir", required=True)
     a = ap.parse_args()
     os.makedirs(a.out_dir, exist_ok=True)
-    # The data come from NumPy's generator, the same on every machine: torch.randn takes a
-    # vectorized path that depends on the CPU (AVX2 / AVX-512) and gives other numbers.
-    # Initialization uses torch.rand-based uniform draws (scalar, machine-independent), and
-    # a moderate learning rate keeps 20 steps from amplifying BLAS rounding differences.
+    # The data come from NumPy's generator, the same on every machine (the fixture made on
+    # an AVX-512 machine with torch.randn did not regenerate on an AVX2 one: torch's CPU
+    # kernels may pick other code paths per CPU), and a moderate learning rate keeps the 20
+    # Adam steps from amplifying rounding differences of the convolution kernels.
     torch.manual_seed(0)
     rng = np.random.default_rng(0)
     model = small_net()
