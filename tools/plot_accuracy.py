@@ -17,6 +17,7 @@ import sys
 import matplotlib
 
 matplotlib.use("Agg")
+matplotlib.rcParams["svg.hashsalt"] = "dualspike"  # stable SVG ids: a regeneration changes only what changed
 import matplotlib.pyplot as plt  # noqa: E402
 
 STYLE = {"paper": "-", "rounding": "--"}
@@ -81,7 +82,7 @@ def main(argv=None):
         fig.suptitle(a.title)
     fig.tight_layout()
     for ext in ("png", "svg"):
-        fig.savefig(f"{a.out}.{ext}", dpi=120)
+        fig.savefig(f"{a.out}.{ext}", dpi=120, metadata={"Date": None} if ext == "svg" else None)
     print(f"wrote {a.out}.png and {a.out}.svg")
     return 0
 

@@ -17,6 +17,7 @@ import sys
 import matplotlib
 
 matplotlib.use("Agg")
+matplotlib.rcParams["svg.hashsalt"] = "dualspike"  # stable SVG ids: a regeneration changes only what changed
 import matplotlib.colors  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
@@ -41,7 +42,7 @@ def read_rows(path, columns):
 def save(fig, out):
     fig.tight_layout()
     for ext in ("png", "svg"):
-        fig.savefig(f"{out}.{ext}", dpi=120)
+        fig.savefig(f"{out}.{ext}", dpi=120, metadata={"Date": None} if ext == "svg" else None)
     print(f"wrote {out}.png and {out}.svg")
 
 

@@ -177,9 +177,10 @@ def provenance(runs):
     commit = sh("git rev-parse --short HEAD") + (" (with uncommitted changes)" if sh("git status --porcelain") else "")
     out = [f"Generated {datetime.date.today().isoformat()} by `bash scripts/results.sh` on {cpu}, "
            f"{os.cpu_count()} cores, {sh('g++ --version | head -1')}, commit {commit}; seed 2 for every run "
-           "(the programs' default). Wall times: training from the run that trained the cached weights; "
-           "analysis = loading them, converting, simulating both neurons and the per-layer analyses.", "",
-           "| run | time steps | training | analysis run |", "|---|---|---|---|"]
+           "(the programs' default). Wall times: training = the run that trained the cached weights; "
+           "this run = the whole program in this generation (training included where it trained, else "
+           "loading the weights, converting, simulating both neurons and the per-layer analyses).", "",
+           "| run | time steps | training | this run |", "|---|---|---|---|"]
     for name, r in runs.items():
         train = f"{r.train_seconds:.0f} s" if r.train_seconds else "—"
         out.append(f"| {name} | {r.meta['time_steps']} | {train} | {r.meta['wall_ms'] / 1000:.0f} s |")
