@@ -56,7 +56,8 @@ class SpikeRecord {
   /// sample: one value per neuron (CHW order).
   /// \throws std::out_of_range for k, t or s out of range.
   [[nodiscard]] std::span<const std::int8_t> spikes(std::size_t k, std::size_t t, std::size_t s) const {
-    return {data_[k].data() + offset(k, t, s), neurons_[k]};
+    const std::size_t at = offset(k, t, s);  // checks k, t and s before data_[k] is touched
+    return {data_[k].data() + at, neurons_[k]};
   }
 
   /// Every spike as a CSV row `layer,sample,t,neuron,spike` (layer = SNN index, sample =
@@ -145,7 +146,8 @@ SpikeRecord record_spikes(const Runner<Snn>& runner, const Matrix& x, const Spik
         if (options.layers[k] != l) continue;
         for (std::size_t s = 0; s < n; ++s) {
           const float* o = out.col(static_cast<Eigen::Index>(s)).data();
-          std::int8_t* dst = record.data_[k].data() + record.offset(k, t, s);
+          const std::size_t at = record.offset(k, t, s);
+          std::int8_t* dst = record.data_[k].data() + at;
           for (std::size_t i = 0; i < neurons[k]; ++i) dst[i] = static_cast<std::int8_t>((o[i] > 0.0f) - (o[i] < 0.0f));
         }
       }
