@@ -29,6 +29,7 @@ PAPER_T3 = {"net1_main": (98.29, 98.29, 3), "net2": (99.29, 99.29, 11), "net3": 
             "net4": (90.83, 90.83, 79)}
 PAPER_T5 = {"net1_main": (2.39, 1.14, 11.01e6, 0.88e5, 0.80), "net2": (1.41, 1.02, 6.49e6, 0.78e5, 1.20),
             "net3": (5.08, 2.91, 23.38e6, 2.24e5, 0.96), "net4": (4.80, 23.51, 22.06e6, 18.10e5, 8.20)}
+TABLE3_RUNS = ("net1_main", "net2", "net3", "net4")  # the runs of Tables 3 and 5, in order
 NET = {"net1_main": "Net1 (MNIST)", "net2": "Net2 (MNIST)", "net3": "Net3 (Fashion-MNIST)",
        "net4": "Net4 (Fashion-MNIST)"}
 ACTIVATIONS = [("net1_strelu", "stReLU", "3e-3"), ("net1_trelu", "tReLU", "3e-3"),
@@ -70,7 +71,6 @@ class Run:
         for r in read_csv(os.path.join(self.dir, "snn_accuracy_per_step.csv")):
             self.acc.setdefault(r["neuron"], []).append(100.0 * float(r["snn_accuracy"]))
         self.energy = {r["neuron"]: r for r in read_csv(os.path.join(self.dir, "energy.csv"))}
-        self.sops = read_csv(os.path.join(self.dir, "sops_per_layer.csv"))
 
     def latency(self, neuron, tolerance=0.0):
         """Smallest T with SNN >= ANN - tolerance (points), or None."""
@@ -85,6 +85,11 @@ class Run:
         return f"`{prog} {recipe}`" if recipe else f"`{prog}` (its defaults)"
 
 
+def table_runs(runs):
+    """(name, run) of the Table 3 / Table 5 runs that are present, in table order."""
+    return [(name, runs[name]) for name in TABLE3_RUNS if name in runs]
+
+
 def fmt_t(v, steps):
     return str(v) if v is not None else f"> {steps}"
 
@@ -92,10 +97,7 @@ def fmt_t(v, steps):
 def table3(runs):
     out = ["| net | | ANN | neuron | SNN at the paper's latency | latency (SNN >= ANN) | within 0.1 / 0.5 pt | "
            "training |", "|---|---|---|---|---|---|---|---|"]
-    for name in ("net1_main", "net2", "net3", "net4"):
-        if name not in runs:
-            continue
-        r = runs[name]
+    for name, r in table_runs(runs):
         ann, snn, lat = PAPER_T3[name]
         out.append(f"| {NET[name]} | paper | {ann:.2f}% | paper's | {snn:.2f}% (T = {lat}) | {lat} | — | "
                    f"300-400 epochs |")
@@ -132,10 +134,7 @@ def activations(runs, table=ACTIVATIONS, steps=(1, 3, 8, 32, 128)):
 def energy(runs):
     out = ["| net | | T | OP_ANN (MACs, M) | OP_SNN (SOPs, M) | first layer on the input (MACs, M) | "
            "Energy_ANN (10^6 pJ) | Energy_SNN (10^5 pJ) | Energy_SNN / Energy_ANN |", "|---|---|---|---|---|---|---|---|---|"]
-    for name in ("net1_main", "net2", "net3", "net4"):
-        if name not in runs:
-            continue
-        r = runs[name]
+    for name, r in table_runs(runs):
         op_ann, op_snn, e_ann, e_snn, ratio = PAPER_T5[name]
         out.append(f"| {NET[name]} | paper | — | {op_ann:.2f} | {op_snn:.2f} | — | {e_ann / 1e6:.2f} | "
                    f"{e_snn / 1e5:.2f} | {ratio:.2f}% |")
@@ -231,7 +230,7 @@ def main(argv=None):
         plot_analysis.main(["signs", "--out", os.path.join(figures, "net1_activation_signs"),
                             *[f"{label.split(',')[0].split(' (')[0]}={csv_of(name, 'activation_signs.csv')}"
                               for name, label, _ in ACTIVATIONS[:4] if name in runs]])
-    nets = [f"{NET[n].split(' ')[0]}={csv_of(n)}" for n in ("net1_main", "net2", "net3", "net4") if n in runs]
+    nets = [f"{NET[n].split(' ')[0]}={csv_of(n)}" for n, _ in table_runs(runs)]
     if nets:
         plot_accuracy.main(["--out", os.path.join(figures, "table3_accuracy"), "--ymin", "80", *nets])
     for name in ("net1_main", "net4"):

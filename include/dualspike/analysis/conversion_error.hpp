@@ -52,29 +52,8 @@ struct LayerConversionError {
 };
 
 namespace detail {
-template <class Tuple, template <class> class Pred>
-constexpr auto indices_where() {
-  constexpr std::size_t n = std::tuple_size_v<Tuple>;
-  constexpr std::size_t count = []<std::size_t... I>(std::index_sequence<I...>) {
-    return (std::size_t{Pred<std::tuple_element_t<I, Tuple>>::value} + ... + std::size_t{0});
-  }(std::make_index_sequence<n>{});
-  std::array<std::size_t, count> out{};
-  std::size_t k = 0;
-  [&]<std::size_t... I>(std::index_sequence<I...>) {
-    ((Pred<std::tuple_element_t<I, Tuple>>::value ? (out[k++] = I, 0) : 0), ...);
-  }(std::make_index_sequence<n>{});
-  return out;
-}
 template <class L>
 struct is_activation_layer : std::bool_constant<converts_to_neuron_v<L>> {};
-template <class L>
-struct is_neuron_layer : std::bool_constant<SpikingNeuron<L>> {};
-template <std::size_t N>
-constexpr std::size_t position_in(const std::array<std::size_t, N>& a, std::size_t v) {
-  for (std::size_t k = 0; k < N; ++k)
-    if (a[k] == v) return k;
-  return N;
-}
 /// The values a positive and a negative spike of neuron layer L carry (1 for a neuron that
 /// does not say).
 template <class L>
@@ -98,7 +77,7 @@ template <class Ann, class Snn>
 [[nodiscard]] LayerConversionError layer_conversion_error(const Ann& ann, const Runner<Snn>& runner, const Matrix& x,
                                                           const LayerErrorOptions& options = {}) {
   static constexpr auto ann_idx = detail::indices_where<typename Ann::layers_type, detail::is_activation_layer>();
-  static constexpr auto snn_idx = detail::indices_where<typename Snn::layers_type, detail::is_neuron_layer>();
+  static constexpr auto snn_idx = Snn::neuron_layers;
   constexpr std::size_t K = ann_idx.size();
   static_assert(K == snn_idx.size(),
                 "dualspike::layer_conversion_error: the ANN's activation layers and the SNN's neuron layers differ in "
@@ -110,10 +89,7 @@ template <class Ann, class Snn>
   });
 
   const std::size_t T = options.time_steps;
-  require_at_least_one(T, "LayerErrorOptions.time_steps");
-  if (T > SimulateOptions::max_time_steps)
-    throw ConfigError("LayerErrorOptions.time_steps = " + std::to_string(T) + ", expected <= " +
-                      std::to_string(SimulateOptions::max_time_steps));
+  SimulateOptions::require_time_steps(T, "LayerErrorOptions.time_steps");
   require_at_least_one(options.batch_size, "LayerErrorOptions.batch_size");
   if (static_cast<std::size_t>(x.rows()) != Ann::input_shape::size)
     throw ShapeError("layer_conversion_error: x has " + std::to_string(x.rows()) + " rows (features), expected " +

@@ -105,10 +105,7 @@ SpikeRecord record_spikes(const Runner<Snn>& runner, const Matrix& x, const Spik
   }(std::make_index_sequence<L>{});
 
   const std::size_t T = options.time_steps;
-  require_at_least_one(T, "SpikeRecordOptions.time_steps");
-  if (T > SimulateOptions::max_time_steps)
-    throw ConfigError("SpikeRecordOptions.time_steps = " + std::to_string(T) + ", expected <= " +
-                      std::to_string(SimulateOptions::max_time_steps));
+  SimulateOptions::require_time_steps(T, "SpikeRecordOptions.time_steps");
   if (options.layers.empty()) throw ConfigError("SpikeRecordOptions.layers is empty: name at least one neuron layer");
   if (options.samples.empty()) throw ConfigError("SpikeRecordOptions.samples is empty: name at least one sample");
   std::vector<std::size_t> neurons;

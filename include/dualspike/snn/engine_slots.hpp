@@ -62,13 +62,8 @@ struct runner_cache<L> {
 template <class L>
 concept TimeBlockLayer = has_dense_events<L> || (SpikingNeuron<L> && spiking_layer_traits<L>::time_blocks);
 
-/// Index of the first neuron layer (the number of layers if there is none).
-template <class... Layers>
-constexpr std::size_t first_neuron_index() {
-  constexpr std::array<bool, sizeof...(Layers)> is_neuron{SpikingNeuron<Layers>...};
-  for (std::size_t i = 0; i < is_neuron.size(); ++i)
-    if (is_neuron[i]) return i;
-  return sizeof...(Layers);
-}
+/// Whether `L` is a neuron layer, as a type trait (for `indices_where`).
+template <class L>
+struct is_spiking_neuron : std::bool_constant<SpikingNeuron<L>> {};
 
 }  // namespace dualspike::detail

@@ -23,15 +23,12 @@
 namespace dualspike {
 
 namespace detail {
-/// Index of the first neuron layer at or after `From` in `Snn`, or `Snn::num_layers`.
-template <class Snn, std::size_t From>
-constexpr std::size_t next_neuron_index() {
-  if constexpr (From >= Snn::num_layers)
-    return Snn::num_layers;
-  else if constexpr (SpikingNeuron<typename Snn::template layer_type<From>>)
-    return From;
-  else
-    return next_neuron_index<Snn, From + 1>();
+/// Index of the first neuron layer after layer `I` of `Snn`, or `Snn::num_layers`.
+template <class Snn>
+constexpr std::size_t next_neuron_after(std::size_t I) {
+  for (const std::size_t l : Snn::neuron_layers)
+    if (l > I) return l;
+  return Snn::num_layers;
 }
 
 /// Maps `per_output` of layer K back to its inputs, then continues down to layer `Stop`
@@ -58,7 +55,7 @@ template <class Snn, std::size_t I>
 [[nodiscard]] std::vector<std::uint64_t> spike_fan_out() {
   static_assert(I < Snn::num_layers && SpikingNeuron<typename Snn::template layer_type<I>>,
                 "dualspike::spike_fan_out<Snn, I>: layer I must be a neuron layer");
-  constexpr std::size_t next = detail::next_neuron_index<Snn, I + 1>();
+  constexpr std::size_t next = detail::next_neuron_after<Snn>(I);
   if constexpr (next == I + 1) {
     // Nothing between I and the next neuron layer (or the readout): no synapse is reached.
     return std::vector<std::uint64_t>(Snn::template layer_type<I>::output_shape::size, 0);

@@ -22,7 +22,6 @@
 /// One runner serves many threads (`begin`/`step`/`run` are const), one `State` per thread;
 /// `calibrate` and `set_propagation` are not to be called while other threads run.
 #include <algorithm>
-#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>

@@ -4,11 +4,11 @@
 /// agreement with reference (ANN) predictions, spike and synaptic-operation counts.
 /// Memory grows with the batch size, never with T.
 #include <algorithm>
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #ifdef _OPENMP
@@ -39,11 +39,15 @@ struct SimulateOptions {
   /// `evaluate(ann, test).predictions` is safe.)
   std::vector<std::int32_t> reference_predictions{};
 
+  /// \throws ConfigError unless `steps` (the option named `field`) is in [1, max_time_steps].
+  static void require_time_steps(std::size_t steps, const std::string& field) {
+    require_at_least_one(steps, field.c_str());
+    if (steps > max_time_steps)
+      throw ConfigError(field + " = " + std::to_string(steps) + ", expected <= " + std::to_string(max_time_steps));
+  }
+
   void validate() const {
-    require_at_least_one(time_steps, "SimulateOptions.time_steps");
-    if (time_steps > max_time_steps)
-      throw ConfigError("SimulateOptions.time_steps = " + std::to_string(time_steps) + ", expected <= " +
-                        std::to_string(max_time_steps));
+    require_time_steps(time_steps, "SimulateOptions.time_steps");
     require_at_least_one(batch_size, "SimulateOptions.batch_size");
     if (threads < 0 || threads > 4096)
       throw ConfigError("SimulateOptions.threads = " + std::to_string(threads) + ", expected 0 (default) .. 4096");
@@ -162,9 +166,7 @@ template <class Snn>
   r.samples = data.size();
   const double inv_n = data.size() > 0 ? 1.0 / static_cast<double>(data.size()) : 0.0;
   r.input_macs_per_sample = static_cast<double>(input_layer_macs<Snn>());
-  detail::for_each_index<L>([&](auto i) {
-    if constexpr (SpikingNeuron<typename Snn::template layer_type<i.value>>) r.neuron_layers.push_back(i.value);
-  });
+  r.neuron_layers.assign(Snn::neuron_layers.begin(), Snn::neuron_layers.end());
   r.spikes_per_layer.assign(r.neuron_layers.size(), std::vector<double>(T));
   r.sops_per_layer.assign(r.neuron_layers.size(), std::vector<double>(T));
   for (std::size_t t = 0; t < T; ++t) {

@@ -51,8 +51,11 @@ class SpikingSequential {
   using layer_type = std::tuple_element_t<I, layers_type>;
   using input_shape = typename layer_type<0>::input_shape;
   using output_shape = typename layer_type<num_layers - 1>::output_shape;
-  /// Index of the first neuron layer: layers before it see the constant analog input.
-  static constexpr std::size_t first_neuron = detail::first_neuron_index<Layers...>();
+  /// Indices of the neuron layers, in order (a `std::array`).
+  static constexpr auto neuron_layers = detail::indices_where<layers_type, detail::is_spiking_neuron>();
+  /// Index of the first neuron layer: layers before it see the constant analog input
+  /// (`num_layers` when there is none).
+  static constexpr std::size_t first_neuron = neuron_layers.empty() ? num_layers : neuron_layers.front();
 
   SpikingSequential() = default;
   explicit SpikingSequential(Layers... layers) : layers_(std::move(layers)...) {}
