@@ -105,13 +105,21 @@ inline std::string pct(double v) {
   return b;
 }
 
+/// A simulation of the test set and how long conversion and simulation took (the analyses
+/// not included).
+struct Simulated {
+  ds::SimulationResult result;
+  double seconds = 0.0;
+};
+
 /// Converts `ann` (with data-based normalization on the first `norm_samples` training
 /// images for ReLU networks) with neurons firing by `Firing`, and simulates the test set.
 /// With --analysis-samples, also the per-layer conversion error and the spike raster.
 template <class Firing, class Net>
-ds::SimulationResult convert_and_simulate(const Net& ann, const ds::Dataset& train_set, const ds::Dataset& test_set,
+Simulated convert_and_simulate(const Net& ann, const ds::Dataset& train_set, const ds::Dataset& test_set,
                                           const ds::Evaluation& ann_eval, const RunConfig& c,
                                           const std::string& neuron, AnalysisCsv& analysis) {
+  const auto t0 = std::chrono::steady_clock::now();
   const Eigen::Index calibration = std::min<Eigen::Index>(1000, train_set.images.cols());
   std::vector<float> scales;  // data-based normalization (empty: none)
   auto snn = [&] {
@@ -137,7 +145,8 @@ ds::SimulationResult convert_and_simulate(const Net& ann, const ds::Dataset& tra
   sim_opt.batch_size = c.eval_batch;
   sim_opt.threads = c.threads;
   sim_opt.reference_predictions = ann_eval.predictions;
-  ds::SimulationResult sim = ds::simulate(runner, test_set, sim_opt);
+  Simulated sim{ds::simulate(runner, test_set, sim_opt)};
+  sim.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (c.analysis_samples > 0) {
     const auto n = std::min<Eigen::Index>(static_cast<Eigen::Index>(c.analysis_samples), test_set.images.cols());
     report_layer_error(ann, runner, scales, test_set.images.leftCols(n), c.time_steps, neuron, analysis);
@@ -311,13 +320,11 @@ int run_experiment(const std::string& title, const RunConfig& c) {
       c.neuron == "both" ? std::vector<std::string>{"paper", "rounding"} : std::vector<std::string>{c.neuron};
   for (const std::string& neuron : neurons) {
     std::printf("\nSNN neurons: %s firing\n", neuron.c_str());
-    const auto t1 = std::chrono::steady_clock::now();
-    const ds::SimulationResult sim =
+    const Simulated sim =
         neuron == "rounding"
             ? convert_and_simulate<ds::RoundingFiring>(ann, train_set, test_set, ann_eval, c, neuron, analysis)
             : convert_and_simulate<ds::PaperFiring>(ann, train_set, test_set, ann_eval, c, neuron, analysis);
-    const double sim_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
-    report_simulation<Net>(sim, ann_eval, neuron, sim_seconds, csv, analysis);
+    report_simulation<Net>(sim.result, ann_eval, neuron, sim.seconds, csv, analysis);
   }
   // Results replace an earlier run's only now, each file whole.
   if (c.weights_in.empty() || std::filesystem::absolute(c.weights_in) != std::filesystem::absolute(weights_path)) {
