@@ -20,7 +20,23 @@ matplotlib.use("Agg")
 matplotlib.rcParams["svg.hashsalt"] = "dualspike"  # stable SVG ids: a regeneration changes only what changed
 import matplotlib.pyplot as plt  # noqa: E402
 
-STYLE = {"paper": "-", "rounding": "--"}
+STYLE = {"paper": "-", "rounding": "--"}  # line style per firing rule (shared with plot_analysis.py)
+
+
+def time_axes(axes, xlabel):
+    """A log2 time axis with a grid on each of `axes`."""
+    for ax in axes:
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel(xlabel)
+        ax.grid(True, which="both", alpha=0.3)
+
+
+def save_figure(fig, out):
+    """Writes OUT.png and OUT.svg (the SVG without a date, so it changes only with its content)."""
+    fig.tight_layout()
+    for ext in ("png", "svg"):
+        fig.savefig(f"{out}.{ext}", dpi=120, metadata={"Date": None} if ext == "svg" else None)
+    print(f"wrote {out}.png and {out}.svg")
 
 
 def read_series(path):
@@ -66,10 +82,7 @@ def main(argv=None):
             name = f"{label}, {neuron} neuron" if len(series) > 1 or neuron != "paper" else label
             ax_acc.plot(ts, accs, label=name, **style)
             ax_err.plot(ts, errs, **style)
-    for ax in (ax_acc, ax_err):
-        ax.set_xscale("log", base=2)
-        ax.set_xlabel("time steps T")
-        ax.grid(True, which="both", alpha=0.3)
+    time_axes((ax_acc, ax_err), "time steps T")
     ax_acc.set_ylabel("SNN test accuracy (%)")
     ax_acc.set_ylim(a.ymin, None)
     ax_err.set_ylabel("conversion error, ANN - SNN (points)")
@@ -80,10 +93,7 @@ def main(argv=None):
     ax_acc.legend(fontsize=7, loc="lower right")
     if a.title:
         fig.suptitle(a.title)
-    fig.tight_layout()
-    for ext in ("png", "svg"):
-        fig.savefig(f"{a.out}.{ext}", dpi=120, metadata={"Date": None} if ext == "svg" else None)
-    print(f"wrote {a.out}.png and {a.out}.svg")
+    save_figure(fig, a.out)
     return 0
 
 

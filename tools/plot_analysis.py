@@ -20,8 +20,7 @@ matplotlib.use("Agg")
 matplotlib.rcParams["svg.hashsalt"] = "dualspike"  # stable SVG ids: a regeneration changes only what changed
 import matplotlib.colors  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
-
-STYLE = {"paper": "-", "rounding": "--"}
+from plot_accuracy import STYLE, save_figure as save, time_axes  # noqa: E402  (tools/, beside this file)
 
 
 def read_rows(path, columns):
@@ -39,13 +38,6 @@ def read_rows(path, columns):
     return rows
 
 
-def save(fig, out):
-    fig.tight_layout()
-    for ext in ("png", "svg"):
-        fig.savefig(f"{out}.{ext}", dpi=120, metadata={"Date": None} if ext == "svg" else None)
-    print(f"wrote {out}.png and {out}.svg")
-
-
 def layer_error(a):
     rows = read_rows(a.csv, ["neuron", "snn_layer", "t", "mean_abs_error", "fraction_off"])
     series = {}
@@ -61,10 +53,7 @@ def layer_error(a):
         style = dict(color=colours[layers.index(layer) % len(colours)], linestyle=STYLE.get(neuron, ":"))
         ax_e.plot(ts, errs, label=f"SNN layer {layer}, {neuron} neuron", **style)
         ax_o.plot(ts, offs, **style)
-    for ax in (ax_e, ax_o):
-        ax.set_xscale("log", base=2)
-        ax.set_xlabel("time steps t")
-        ax.grid(True, which="both", alpha=0.3)
+    time_axes((ax_e, ax_o), "time steps t")
     ax_e.set_yscale("log")
     ax_e.set_ylabel("mean |ANN activation / threshold - spike rate|")
     ax_o.set_ylabel("neurons more than one spike off (%)")
