@@ -9,8 +9,8 @@
 #
 # Runs: net1_main (the main job's recipe), net1_strelu, net1_trelu, net1_atleakyrelu,
 # net1_relu_p99.9, net1_relu_max (ReLU + max normalization on net1_relu_p99.9's weights),
-# net2, net3, net4, and Net2's ablation: net2_trelu, net2_atleakyrelu, net2_relu_p99.9,
-# net2_relu_max.
+# net2, net3, net4, and the ablations of Net2 and Net4: net{2,4}_trelu, net{2,4}_atleakyrelu,
+# net{2,4}_relu_p99.9, net{2,4}_relu_max.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -39,9 +39,13 @@ runs=(
   "net2_atleakyrelu|paper_net|--net net2 --activation atleakyrelu"
   "net2_relu_p99.9|paper_net|--net net2 --activation relu-p99.9 --lr 1e-3"
   "net2_relu_max|paper_net|--net net2 --activation relu-max --lr 1e-3"
+  "net4_trelu|paper_net|--net net4 --epochs 15 --activation trelu"
+  "net4_atleakyrelu|paper_net|--net net4 --epochs 15 --activation atleakyrelu"
+  "net4_relu_p99.9|paper_net|--net net4 --epochs 15 --activation relu-p99.9 --lr 1e-3"
+  "net4_relu_max|paper_net|--net net4 --epochs 15 --activation relu-max --lr 1e-3"
 )
 # Time steps simulated per run (the paper's latencies: 3, 11, 11, 79).
-steps() { case "$1" in net1_main) echo 32 ;; net1_*) echo 128 ;; net2* | net3) echo 64 ;; net4) echo 100 ;; esac; }
+steps() { case "$1" in net1_main) echo 32 ;; net1_*) echo 128 ;; net2* | net3) echo 64 ;; net4*) echo 128 ;; esac; }
 known=" $(for r in "${runs[@]}"; do printf '%s ' "${r%%|*}"; done)"
 if [ -n "$only" ]; then
   for n in ${only//,/ }; do

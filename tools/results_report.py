@@ -39,8 +39,14 @@ ACTIVATIONS = [("net1_strelu", "stReLU", "3e-3"), ("net1_trelu", "tReLU", "3e-3"
 ABLATION_NET2 = [("net2", "stReLU", "3e-3"), ("net2_trelu", "tReLU", "3e-3"),
                  ("net2_atleakyrelu", "atLeakyReLU, alpha 0.1", "3e-3"), ("net2_relu_p99.9", "ReLU + p99.9", "1e-3"),
                  ("net2_relu_max", "ReLU + max (same weights)", "1e-3")]
+# Net4's ablation: its stReLU row is Table 3's run.
+ABLATION_NET4 = [("net4", "stReLU", "3e-3"), ("net4_trelu", "tReLU", "3e-3"),
+                 ("net4_atleakyrelu", "atLeakyReLU, alpha 0.1", "3e-3"), ("net4_relu_p99.9", "ReLU + p99.9", "1e-3"),
+                 ("net4_relu_max", "ReLU + max (same weights)", "1e-3")]
+# What docs/data/<run>/ keeps of each run: enough to regenerate every table and figure
+# from it when the run is not in the cache (a fresh machine, `--only`).
 DATA_FILES = ["snn_accuracy_per_step.csv", "energy.csv", "sops_per_layer.csv", "layer_error.csv",
-              "activation_signs.csv"]
+              "activation_signs.csv", "log.txt", "train_log.txt"]
 
 
 def read_csv(path):
@@ -166,23 +172,33 @@ def layer_error(runs, name, steps=(1, 3, 8, 32)):
     return out
 
 
-def provenance(runs):
-    def sh(cmd):
-        try:
-            return subprocess.run(cmd, shell=True, capture_output=True, text=True, check=True).stdout.strip()
-        except subprocess.CalledProcessError:
-            return "?"
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True, check=True).stdout.strip()
+    except subprocess.CalledProcessError:
+        return "?"
+
+
+def machine():
     cpu = sh("lscpu | sed -n 's/^Model name: *//p' | head -1")
+    return f"{cpu}, {os.cpu_count()} cores"
+
+
+def provenance(runs, fresh):
     commit = sh("git rev-parse --short HEAD") + (" (with uncommitted changes)" if sh("git status --porcelain") else "")
-    out = [f"Generated {datetime.date.today().isoformat()} by `bash scripts/results.sh` on {cpu}, "
-           f"{os.cpu_count()} cores, {sh('g++ --version | head -1')}, commit {commit}; seed 2 for every run "
-           "(the programs' default). Wall times: training = the run that trained the cached weights; "
-           "this run = the whole program in this generation (training included where it trained, else "
-           "loading the weights, converting, simulating both neurons and the per-layer analyses).", "",
-           "| run | time steps | training | this run |", "|---|---|---|---|"]
-    for name, r in runs.items():
+    out = [f"Generated {datetime.date.today().isoformat()} by `bash scripts/results.sh` on {machine()}, "
+           f"{sh('g++ --version | head -1')}, commit {commit}; seed 2 for every run "
+           "(the programs' default). Runs this generation did not repeat (`--only`) come from docs/data/ "
+           "and say when and where they were made. Wall times: training = the run that trained the cached "
+           "weights; run = the whole program (training included where it trained, else loading the weights, "
+           "converting, simulating both neurons and the per-layer analyses).", "",
+           "| run | time steps | training | run | made |", "|---|---|---|---|---|"]
+    for name in sorted(runs):
+        r = runs[name]
         train = f"{r.train_seconds:.0f} s" if r.train_seconds else "—"
-        out.append(f"| {name} | {r.meta['time_steps']} | {train} | {r.meta['wall_ms'] / 1000:.0f} s |")
+        g = r.meta.get("generated")
+        made = "this generation" if name in fresh else (f"{g['date']}, {g['cpu']}" if g else "earlier")
+        out.append(f"| {name} | {r.meta['time_steps']} | {train} | {r.meta['wall_ms'] / 1000:.0f} s | {made} |")
     return out
 
 
@@ -199,20 +215,31 @@ def main(argv=None):
     ap.add_argument("--runs", required=True, help="the runs' folder (out/results)")
     ap.add_argument("--docs", required=True, help="the docs folder")
     a = ap.parse_args(argv)
-    runs = {}
+    data, figures = os.path.join(a.docs, "data"), os.path.join(a.docs, "figures")
+    runs, fresh = {}, set()
     for name in sorted(os.listdir(a.runs)):
         if os.path.exists(os.path.join(a.runs, name, "run.json")):
             runs[name] = Run(a.runs, name)
+            fresh.add(name)
     if not runs:
         ap.exit(1, f"error: no runs in {a.runs} (run scripts/results.sh)\n")
+    # Runs of an earlier generation that this one did not repeat: from docs/data.
+    for name in sorted(os.listdir(data)) if os.path.isdir(data) else []:
+        if name not in runs and os.path.exists(os.path.join(data, name, "run.json")):
+            runs[name] = Run(data, name)
+    generated = {"date": datetime.date.today().isoformat(), "cpu": machine()}
 
-    data, figures = os.path.join(a.docs, "data"), os.path.join(a.docs, "figures")
     os.makedirs(figures, exist_ok=True)
-    for name, r in runs.items():
+    for name in sorted(fresh):
+        r = runs[name]
         os.makedirs(os.path.join(data, name), exist_ok=True)
         for f in DATA_FILES:
             if os.path.exists(os.path.join(r.dir, f)):
                 shutil.copyfile(os.path.join(r.dir, f), os.path.join(data, name, f))
+        r.meta["generated"] = generated
+        with open(os.path.join(data, name, "run.json"), "w") as f:
+            json.dump(r.meta, f, indent=1, sort_keys=True)
+            f.write("\n")
         if name == "net1_main":  # the raster's neurons only (the first 100 of each layer)
             with open(os.path.join(r.dir, "spikes.csv"), newline="") as src, \
                     open(os.path.join(data, name, "spikes.csv"), "w", newline="") as dst:
@@ -253,11 +280,15 @@ def main(argv=None):
         text = replace_block(text, "ablation_net2", activations(runs, ABLATION_NET2, (1, 3, 6, 11, 32, 64)))
         series = [f"{label}={csv_of(name)}" for name, label, _ in ABLATION_NET2 if name in runs]
         plot_accuracy.main(["--out", os.path.join(figures, "net2_activations"), "--ymin", "60", *series])
+    if any(name in runs for name, _, _ in ABLATION_NET4[1:]):
+        text = replace_block(text, "ablation_net4", activations(runs, ABLATION_NET4, (1, 3, 8, 32, 79, 128)))
+        series = [f"{label}={csv_of(name)}" for name, label, _ in ABLATION_NET4 if name in runs]
+        plot_accuracy.main(["--out", os.path.join(figures, "net4_activations"), "--ymin", "40", *series])
     text = replace_block(text, "energy", energy(runs))
     for name in ("net1_main", "net4"):
         if name in runs:
             text = replace_block(text, f"layer_error_{name}", layer_error(runs, name))
-    text = replace_block(text, "provenance", provenance(runs))
+    text = replace_block(text, "provenance", provenance(runs, fresh))
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         f.write(text)
