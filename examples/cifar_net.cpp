@@ -54,17 +54,16 @@ int run(const Config& c) {
   opt.batch_size = c.batch_size;
   opt.seed = c.seed;
   if (c.augment) opt.transform = ds::Augment(3, 32, 32, ds::AugmentOptions::cifar10());
-  if (!c.checkpoint.empty()) {
-    opt.checkpoint_path = c.checkpoint;
-    opt.resume = true;
-  }
   opt.on_epoch = [](const ds::EpochReport& r) {
     std::printf("epoch %d/%d: loss %.4f, train accuracy %.2f%%, %.0f s (%.0f images/s), lr %.2e\n", r.epoch, r.epochs,
                 r.loss, 100.0 * r.accuracy, r.seconds, r.images_per_second, r.learning_rate);
     std::fflush(stdout);
   };
   t0 = std::chrono::steady_clock::now();
-  ds::train(ann, train_set, ds::Adam{c.lr}, opt);
+  if (c.checkpoint.empty())
+    ds::train(ann, train_set, ds::Adam{c.lr}, opt);
+  else
+    ds::train(ann, train_set, ds::Adam{c.lr}, opt, ds::CheckpointOptions{c.checkpoint, /*resume=*/true});
   std::printf("training: %.0f s\n", seconds_since(t0));
   if (!c.weights_out.empty()) ds::save_safetensors(ann, c.weights_out);
 

@@ -45,7 +45,7 @@ struct RunConfig {
   std::string activation = "strelu";  // hidden activation (examples that offer --activation)
   std::string neuron = "paper";       // firing rule of the SNN's neurons: paper | rounding | both
   double norm_percentile = 99.9;      // data-based normalization (ReLU): percentile of the activations
-  std::size_t norm_samples = 10000;   // training images used to calibrate it
+  std::size_t norm_samples = 0;       // training images used to calibrate it (0: up to 10,000, as DataNorm allows)
   std::size_t analysis_samples = 1000;  // test images of the per-layer analyses (0 = none)
   float alpha = 0.1f;                 // atLeakyReLU's negative slope
   std::string data_dir;
@@ -83,9 +83,11 @@ inline void add_common_options(CLI::App& app, RunConfig& c) {
                  "skip training: load the ANN's weights from this safetensors file (PyTorch state_dict names, "
                  "e.g. an earlier run's ann.safetensors)")
       ->check(CLI::ExistingFile);
-  app.add_option("--norm-samples", c.norm_samples, "ReLU networks: training images that calibrate data-based normalization")
+  app.add_option("--norm-samples", c.norm_samples,
+                 "ReLU networks: training images that calibrate data-based normalization (0 = 10000, or fewer where "
+                 "the network's activations would exceed DataNorm::max_values)")
       ->capture_default_str()
-      ->check(CLI::Range(1, 60000));
+      ->check(CLI::Range(0, 60000));
   app.add_option("--analysis-samples", c.analysis_samples,
                  "test images for the per-layer conversion error, the activation signs and the spike raster "
                  "(0 = skip them)")
@@ -112,6 +114,22 @@ struct Simulated {
   double seconds = 0.0;
 };
 
+/// The calibration samples of data-based normalization: --norm-samples, or by default
+/// 10,000 or the most `DataNorm` accepts for `Net`, whichever is fewer.
+/// \throws ds::ConfigError for an explicit --norm-samples above that limit (run_experiment
+///   checks it before loading data).
+template <class Net>
+std::size_t norm_samples(const RunConfig& c) {
+  const std::size_t per_sample = ds::data_norm_values_per_sample<Net>();
+  const std::size_t most = per_sample == 0 ? std::size_t{60000} : ds::DataNorm::max_values / per_sample;
+  if (c.norm_samples == 0) return std::min<std::size_t>(10000, most);
+  if (c.norm_samples > most)
+    throw ds::ConfigError("--norm-samples " + std::to_string(c.norm_samples) + ": this network has " +
+                          std::to_string(per_sample) + " activations to normalize per image, so at most " +
+                          std::to_string(most) + " images fit DataNorm::max_values");
+  return c.norm_samples;
+}
+
 /// Converts `ann` (with data-based normalization on the first `norm_samples` training
 /// images for ReLU networks) with neurons firing by `Firing`, and simulates the test set.
 /// With --analysis-samples, also the per-layer conversion error and the spike raster.
@@ -124,7 +142,8 @@ Simulated convert_and_simulate(const Net& ann, const ds::Dataset& train_set, con
   std::vector<float> scales;  // data-based normalization (empty: none)
   auto snn = [&] {
     if constexpr (ds::needs_data_norm_net_v<Net>) {
-      const auto samples = std::min<Eigen::Index>(static_cast<Eigen::Index>(c.norm_samples), train_set.images.cols());
+      const auto samples =
+          std::min<Eigen::Index>(static_cast<Eigen::Index>(norm_samples<Net>(c)), train_set.images.cols());
       const ds::DataNorm norm{train_set.images.leftCols(samples), c.norm_percentile};
       scales = ds::data_norm_scales(ann, norm);
       std::printf("data-based normalization: %.4g-th percentile of the activations of %lld training images, scales",
@@ -244,6 +263,7 @@ int run_experiment(const std::string& title, const RunConfig& c) {
 #endif
   // Everything that can be checked is checked before data is loaded or training starts.
   check_output_dir(c.out_dir);
+  if constexpr (ds::needs_data_norm_net_v<Net>) (void)norm_samples<Net>(c);
   const std::filesystem::path csv_path = std::filesystem::path(c.out_dir) / "snn_accuracy_per_step.csv";
   const std::filesystem::path weights_path = std::filesystem::path(c.out_dir) / "ann.safetensors";
   Net ann;

@@ -1,4 +1,4 @@
-// Checkpoints and resume (train/checkpoint.hpp, TrainOptions::checkpoint_path/resume):
+// Checkpoints and resume (train/checkpoint.hpp: train with a CheckpointOptions):
 // bit-identical resumed runs, save -> kill -> resume, and bad checkpoints refused with
 // nothing half-loaded.
 #include <cstdint>
@@ -72,19 +72,20 @@ TEST_CASE("checkpoint: 3 epochs uninterrupted == killed after epoch 1, resumed f
   Tiny interrupted;
   interrupted.init(5);
   ds::TrainOptions opt = options(3);
-  opt.checkpoint_path = dir / "run.ckpt";
-  opt.resume = true;  // the same command for the first run and the restart
+  ds::CheckpointOptions ck;
+  ck.path = dir / "run.ckpt";
+  ck.resume = true;  // the same command for the first run and the restart
   opt.on_epoch = [](const ds::EpochReport& r) {
     if (r.epoch == 1) throw Killed{};  // the process dies right after epoch 1's checkpoint
   };
-  CHECK_THROWS_AS(ds::train(interrupted, data, ds::Adam{1e-2f}, opt), Killed);
-  REQUIRE(std::filesystem::exists(opt.checkpoint_path));
+  CHECK_THROWS_AS(ds::train(interrupted, data, ds::Adam{1e-2f}, opt, ck), Killed);
+  REQUIRE(std::filesystem::exists(ck.path));
   CHECK_FALSE(std::filesystem::exists(dir / "run.ckpt.tmp"));
 
   Tiny resumed;  // a new process: fresh network and optimizer objects
   resumed.init(99);
   opt.on_epoch = {};
-  const auto reports = ds::train(resumed, data, ds::Adam{1e-2f}, opt);
+  const auto reports = ds::train(resumed, data, ds::Adam{1e-2f}, opt, ck);
   REQUIRE(reports.size() == 2);
   CHECK(reports[0].epoch == 2);
   CHECK(all_values(resumed) == all_values(straight));  // exact equality, every weight and buffer
@@ -107,9 +108,10 @@ TEST_CASE("checkpoint: contents - epoch, optimizer step and moments, streams; a 
   const ds::Dataset data = tiny_data();
   Tiny net;
   ds::TrainOptions opt = options(2);
-  opt.checkpoint_path = dir / "c.safetensors";
-  ds::train(net, data, ds::SGD{1e-2f, 0.9f}, opt);
-  const ds::SafetensorsFile f = ds::read_safetensors(opt.checkpoint_path);
+  ds::CheckpointOptions ck;
+  ck.path = dir / "c.safetensors";
+  ds::train(net, data, ds::SGD{1e-2f, 0.9f}, opt, ck);
+  const ds::SafetensorsFile f = ds::read_safetensors(ck.path);
   CHECK(f.metadata.at("epoch") == "2");
   CHECK(f.metadata.at("optimizer") == "SGD");
   CHECK(f.metadata.at("data_size") == "37");
@@ -124,16 +126,16 @@ TEST_CASE("checkpoint: contents - epoch, optimizer step and moments, streams; a 
   CHECK(copy.get<0>().weight == net.get<0>().weight);
 
   // Resuming a finished run trains no further epoch and leaves the weights as they are.
-  opt.resume = true;
+  ck.resume = true;
   Tiny again;
-  CHECK(ds::train(again, data, ds::SGD{1e-2f, 0.9f}, opt).empty());
+  CHECK(ds::train(again, data, ds::SGD{1e-2f, 0.9f}, opt, ck).empty());
   CHECK(again.get<0>().weight == net.get<0>().weight);
   // Adam checkpoint: step count = steps taken (5 batches per epoch).
   ds::Adam adam{1e-2f};
-  opt.checkpoint_path = dir / "adam.ckpt";
-  opt.resume = false;
-  ds::train(again, data, adam, opt);
-  const ds::SafetensorsFile a = ds::read_safetensors(opt.checkpoint_path);
+  ck.path = dir / "adam.ckpt";
+  ck.resume = false;
+  ds::train(again, data, adam, opt, ck);
+  const ds::SafetensorsFile a = ds::read_safetensors(ck.path);
   CHECK(a.metadata.at("optimizer.step") == "10");
   CHECK(a.tensors.count("optimizer.exp_avg_sq.6.bias") == 1);
   std::filesystem::remove_all(dir);
@@ -144,15 +146,16 @@ TEST_CASE("checkpoint: a truncated or corrupted copy is refused naming the file;
   const ds::Dataset data = tiny_data();
   Tiny net;
   ds::TrainOptions opt = options(1);
-  opt.checkpoint_path = dir / "good.ckpt";
-  ds::train(net, data, ds::Adam{1e-2f}, opt);
-  const auto size = std::filesystem::file_size(opt.checkpoint_path);
+  ds::CheckpointOptions ck;
+  ck.path = dir / "good.ckpt";
+  ds::train(net, data, ds::Adam{1e-2f}, opt, ck);
+  const auto size = std::filesystem::file_size(ck.path);
 
   // A save killed half-way leaves at most a partial "<path>.tmp"; emulate both a truncated
   // temporary and a truncated checkpoint file.
-  std::filesystem::copy_file(opt.checkpoint_path, dir / "good.ckpt.tmp");
+  std::filesystem::copy_file(ck.path, dir / "good.ckpt.tmp");
   std::filesystem::resize_file(dir / "good.ckpt.tmp", size / 2);
-  std::filesystem::copy_file(opt.checkpoint_path, dir / "cut.ckpt");
+  std::filesystem::copy_file(ck.path, dir / "cut.ckpt");
   std::filesystem::resize_file(dir / "cut.ckpt", size - 5);
   Tiny target;
   target.init(11);
@@ -164,7 +167,7 @@ TEST_CASE("checkpoint: a truncated or corrupted copy is refused naming the file;
   CHECK(adam.state.t == 0);
 
   // One flipped byte in the header: still a FormatError naming the file, nothing loaded.
-  std::filesystem::copy_file(opt.checkpoint_path, dir / "flip.ckpt");
+  std::filesystem::copy_file(ck.path, dir / "flip.ckpt");
   {
     std::fstream f(dir / "flip.ckpt", std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(9);
@@ -175,13 +178,13 @@ TEST_CASE("checkpoint: a truncated or corrupted copy is refused naming the file;
   CHECK(all_values(target) == before);
 
   // The previous checkpoint is intact and resumes; the stale .tmp is overwritten by the next save.
-  (void)ds::load_checkpoint(opt.checkpoint_path, target, adam);
+  (void)ds::load_checkpoint(ck.path, target, adam);
   CHECK(all_values(target) == all_values(net));
   opt.epochs = 2;
-  opt.resume = true;
+  ck.resume = true;
   Tiny resumed;
-  CHECK(ds::train(resumed, data, ds::Adam{1e-2f}, opt).size() == 1);
-  CHECK(ds::read_safetensors(opt.checkpoint_path).metadata.at("epoch") == "2");
+  CHECK(ds::train(resumed, data, ds::Adam{1e-2f}, opt, ck).size() == 1);
+  CHECK(ds::read_safetensors(ck.path).metadata.at("epoch") == "2");
   CHECK_FALSE(std::filesystem::exists(dir / "good.ckpt.tmp"));
   std::filesystem::remove_all(dir);
 }
@@ -191,19 +194,20 @@ TEST_CASE("checkpoint: another network, another optimizer or other run options a
   const ds::Dataset data = tiny_data();
   Tiny net;
   ds::TrainOptions opt = options(1);
-  opt.checkpoint_path = dir / "tiny.ckpt";
-  ds::train(net, data, ds::Adam{1e-2f}, opt);
+  ds::CheckpointOptions ck;
+  ck.path = dir / "tiny.ckpt";
+  ds::train(net, data, ds::Adam{1e-2f}, opt, ck);
 
   Other other;
   const auto other_before = other.get<1>().weight;
   ds::Adam adam;
-  CHECK_THROWS_WITH_AS((void)ds::load_checkpoint(opt.checkpoint_path, other, adam), doctest::Contains("tiny.ckpt"),
+  CHECK_THROWS_WITH_AS((void)ds::load_checkpoint(ck.path, other, adam), doctest::Contains("tiny.ckpt"),
                        ds::ShapeError);
   CHECK(other.get<1>().weight == other_before);
   CHECK(adam.state.t == 0);
   Tiny target;
   ds::SGD sgd;
-  CHECK_THROWS_WITH_AS((void)ds::load_checkpoint(opt.checkpoint_path, target, sgd),
+  CHECK_THROWS_WITH_AS((void)ds::load_checkpoint(ck.path, target, sgd),
                        doctest::Contains("written for optimizer Adam, resumed with SGD"), ds::FormatError);
   // A plain weights file is not a checkpoint.
   ds::save_safetensors(net, dir / "weights.safetensors");
@@ -211,27 +215,27 @@ TEST_CASE("checkpoint: another network, another optimizer or other run options a
                        doctest::Contains("not a dualspike checkpoint"), ds::FormatError);
 
   // A new run never overwrites an existing checkpoint; a resume with other options is refused.
-  const auto bytes_before = std::filesystem::file_size(opt.checkpoint_path);
-  CHECK_THROWS_WITH_AS(ds::train(target, data, ds::Adam{1e-2f}, opt), doctest::Contains("already exists"),
+  const auto bytes_before = std::filesystem::file_size(ck.path);
+  CHECK_THROWS_WITH_AS(ds::train(target, data, ds::Adam{1e-2f}, opt, ck), doctest::Contains("already exists"),
                        ds::ConfigError);
-  CHECK(std::filesystem::file_size(opt.checkpoint_path) == bytes_before);
-  opt.resume = true;
+  CHECK(std::filesystem::file_size(ck.path) == bytes_before);
+  ck.resume = true;
   opt.epochs = 2;
   opt.seed = 4;
   const auto target_before = all_values(target);
-  CHECK_THROWS_WITH_AS(ds::train(target, data, ds::Adam{1e-2f}, opt), doctest::Contains("TrainOptions.seed = 3"),
+  CHECK_THROWS_WITH_AS(ds::train(target, data, ds::Adam{1e-2f}, opt, ck), doctest::Contains("TrainOptions.seed = 3"),
                        ds::ConfigError);
   opt.seed = 3;
   opt.batch_size = 4;
-  CHECK_THROWS_WITH_AS(ds::train(target, data, ds::Adam{1e-2f}, opt), doctest::Contains("batch_size = 8"),
+  CHECK_THROWS_WITH_AS(ds::train(target, data, ds::Adam{1e-2f}, opt, ck), doctest::Contains("batch_size = 8"),
                        ds::ConfigError);
   CHECK(all_values(target) == target_before);
   opt.batch_size = 8;
-  opt.checkpoint_path = dir / "missing_dir" / "x.ckpt";
-  CHECK_THROWS_WITH_AS(ds::train(target, data, ds::Adam{1e-2f}, opt), doctest::Contains("does not exist"),
+  ck.path = dir / "missing_dir" / "x.ckpt";
+  CHECK_THROWS_WITH_AS(ds::train(target, data, ds::Adam{1e-2f}, opt, ck), doctest::Contains("does not exist"),
                        ds::ConfigError);
-  opt.checkpoint_path.clear();
-  CHECK_THROWS_WITH_AS(ds::train(target, data, ds::Adam{1e-2f}, opt), doctest::Contains("resume = true needs"),
+  ck.path.clear();
+  CHECK_THROWS_WITH_AS(ds::train(target, data, ds::Adam{1e-2f}, opt, ck), doctest::Contains("CheckpointOptions.path is empty"),
                        ds::ConfigError);
   std::filesystem::remove_all(dir);
 }

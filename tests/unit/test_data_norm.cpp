@@ -114,6 +114,16 @@ TEST_CASE("data-based normalization refuses bad calibration before any work, nam
                        ds::ConfigError);
 }
 
+TEST_CASE("data_norm_values_per_sample: the unbounded layers' outputs, so the calibration size DataNorm accepts") {
+  static_assert(ds::data_norm_values_per_sample<Relu2>() == 2);
+  // Net4 with ReLU: 32 x 24 x 24 + 64 x 8 x 8 + 1024 activations per image; 10,000
+  // calibration images would exceed DataNorm::max_values (a run of paper_net hit this).
+  constexpr std::size_t net4 = ds::data_norm_values_per_sample<ds::nets::Net4Of<ds::ReLU>>();
+  static_assert(net4 == 32 * 24 * 24 + 64 * 8 * 8 + 1024);
+  CHECK(ds::DataNorm::max_values / net4 == 5698);
+  static_assert(ds::data_norm_values_per_sample<ds::nets::Net4>() == 0);  // stReLU: bounded
+}
+
 namespace {
 template <class Act>
 using Tiny = ds::Sequential<ds::Input<ds::Shape<6>>, ds::Dense<8>, Act, ds::Dense<8>, Act, ds::Dense<3>>;

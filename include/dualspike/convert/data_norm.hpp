@@ -51,6 +51,18 @@ struct DataNorm {
   return values[static_cast<std::size_t>(k)];
 }
 
+/// The activations per sample that data-based normalization of `Net` keeps (the outputs of
+/// its unbounded activation layers), and so the most calibration samples `DataNorm`
+/// accepts for it: `DataNorm::max_values / data_norm_values_per_sample<Net>()`.
+template <class Net>
+[[nodiscard]] constexpr std::size_t data_norm_values_per_sample() {
+  using layers = typename Net::layers_type;
+  return []<std::size_t... I>(std::index_sequence<I...>) {
+    return ((needs_data_norm_v<std::tuple_element_t<I, layers>> ? std::tuple_element_t<I, layers>::output_shape::size
+                                                                 : std::size_t{0}) + ... + std::size_t{0});
+  }(std::make_index_sequence<Net::num_layers>{});
+}
+
 /// lambda of every layer of `ann` whose spiking counterpart is a neuron layer, in layer
 /// order: the statistic of `norm` over its positive activations on `norm.inputs` for
 /// unbounded activations (ReLU, LeakyReLU), 1 for the others.
@@ -78,10 +90,7 @@ template <class Net>
                      std::to_string(Net::input_shape::size));
   if (norm.inputs.cols() == 0) throw ConfigError("DataNorm.inputs has no samples (0 columns)");
   const auto samples = static_cast<std::size_t>(norm.inputs.cols());
-  std::size_t per_sample = 0;
-  detail::for_each_index<n_layers>([&](auto i) {
-    if constexpr (needs[i.value]) per_sample += std::tuple_element_t<i.value, layers>::output_shape::size;
-  });
+  constexpr std::size_t per_sample = data_norm_values_per_sample<Net>();
   if (per_sample > 0 && samples > DataNorm::max_values / per_sample)
     throw ConfigError("DataNorm.inputs: " + std::to_string(samples) + " samples x " + std::to_string(per_sample) +
                       " activations of the unbounded layers exceed DataNorm::max_values = " +

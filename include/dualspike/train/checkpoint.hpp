@@ -15,7 +15,8 @@
 ///   the three random streams of a run, "rng.shuffle", "rng.dropout", "rng.augment"
 ///   (std::mt19937_64 text).
 ///
-/// Writing goes to "<path>.tmp", then a rename, so a crash during a save leaves the
+/// `train(net, data, optimizer, options, CheckpointOptions{path, resume})` writes one after
+/// every epoch and resumes from it. Writing goes to "<path>.tmp", then a rename, so a crash during a save leaves the
 /// previous checkpoint intact. Loading is all or nothing: every check (format, network
 /// tensors and shapes, optimizer kind and tensors, metadata) passes before the network,
 /// the optimizer or the run state is changed.
@@ -24,6 +25,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -33,19 +35,24 @@
 #include "../core/random.hpp"
 #include "../io/safetensors.hpp"
 #include "optimizer.hpp"
+#include "trainer.hpp"
 
 namespace dualspike {
 
-/// The state of a training run beyond weights and optimizer: completed epochs, the
-/// options the run was started with (checked on resume) and its random streams.
-struct TrainProgress {
-  int epoch = 0;                ///< completed epochs
-  std::uint64_t seed = 0;       ///< TrainOptions::seed of the run
-  std::size_t batch_size = 0;   ///< TrainOptions::batch_size of the run
-  std::size_t data_size = 0;    ///< samples in the training set
-  Rng shuffle{0};               ///< the shuffling stream (one reshuffle per epoch)
-  Rng dropout{0};               ///< the dropout-mask stream (Workspace::rng)
-  Rng augment{0};               ///< the stream passed to TrainOptions::transform
+/// Where `train` keeps its checkpoint (the 5-argument overload below).
+struct CheckpointOptions {
+  /// Written after every epoch. A new run (resume = false) refuses a path that already
+  /// exists, so an earlier run's checkpoint is never overwritten by accident.
+  std::filesystem::path path{};
+  /// Continue from `path` if that file exists (start afresh if it does not): weights,
+  /// buffers, optimizer state, completed epochs and random streams are restored, so the
+  /// run ends with the weights of an uninterrupted one. TrainOptions::epochs is the total.
+  bool resume = false;
+
+  /// \throws ConfigError if `path` is empty.
+  void validate() const {
+    if (path.empty()) throw ConfigError("CheckpointOptions.path is empty; name the checkpoint file");
+  }
 };
 
 namespace detail {
@@ -214,6 +221,75 @@ template <class Net, class Optimizer>
   for (std::size_t s = 0; s < opt.slots.size(); ++s) *opt.slots[s].second = std::move(staged[s]);
   if (opt.step) *opt.step = step;
   return progress;
+}
+
+namespace detail {
+
+/// The run state a checkpointed `train` starts from: fresh streams, or the state of
+/// `checkpoint.path` when resuming (loaded into `net` and `optimizer`; `order` replays the
+/// checkpoint's shuffles). Throws as `train` documents, before any training.
+template <class Net, class Optimizer>
+TrainProgress start_progress(Net& net, Optimizer& optimizer, std::size_t data_size, const TrainOptions& options,
+                             const CheckpointOptions& checkpoint, std::vector<std::size_t>& order) {
+  TrainProgress fresh = fresh_progress(options, data_size);
+  const std::filesystem::path& path = checkpoint.path;
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(path, ec);
+  if (exists && !checkpoint.resume)
+    throw ConfigError("CheckpointOptions.path '" + path.string() +
+                      "' already exists and resume = false; set resume = true to continue that run, or "
+                      "choose another path (the earlier checkpoint is kept)");
+  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  if (!std::filesystem::is_directory(dir, ec))
+    throw ConfigError("CheckpointOptions.path '" + path.string() + "': directory '" + dir.string() +
+                      "' does not exist");
+  if (!exists) return fresh;
+  Net staged_net = net;  // all or nothing across the checks below as well
+  Optimizer staged_opt = optimizer;
+  TrainProgress p = load_checkpoint(path, staged_net, staged_opt);
+  const auto mismatch = [&](const char* field, const std::string& saved, const std::string& now) {
+    return ConfigError("train: checkpoint '" + path.string() + "' was made with " + field + " = " + saved +
+                       ", this run has " + now);
+  };
+  if (p.seed != options.seed) throw mismatch("TrainOptions.seed", std::to_string(p.seed), std::to_string(options.seed));
+  if (p.batch_size != options.batch_size)
+    throw mismatch("TrainOptions.batch_size", std::to_string(p.batch_size), std::to_string(options.batch_size));
+  if (p.data_size != data_size)
+    throw mismatch("a training set size", std::to_string(p.data_size), std::to_string(data_size));
+  if (p.epoch > options.epochs)
+    throw mismatch("epochs done", std::to_string(p.epoch), "TrainOptions.epochs = " + std::to_string(options.epochs));
+  // The sample order after p.epoch reshuffles, and a check that the stream matches.
+  Rng replay(options.seed);
+  for (int e = 0; e < p.epoch; ++e) replay.shuffle(std::span(order));
+  if (!(replay == p.shuffle))
+    throw FormatError("train: checkpoint '" + path.string() + "': its shuffling state does not follow from seed " +
+                      std::to_string(options.seed) + " after " + std::to_string(p.epoch) + " epochs");
+  net = staged_net;
+  optimizer = std::move(staged_opt);
+  return p;
+}
+
+}  // namespace detail
+
+/// `train` (trainer.hpp) with a checkpoint written to `checkpoint.path` after every epoch
+/// and, with `checkpoint.resume`, continued from it: returns the reports of the epochs
+/// this call trained (after a resume, the remaining ones only).
+/// \throws as `train`; and, before any training, ConfigError if the path is empty, if the
+///   file exists and resume is false, if its directory does not exist, or if a resumed
+///   checkpoint was made with another seed, batch size or data set size or has more
+///   epochs than TrainOptions::epochs; as load_checkpoint for a bad checkpoint; IoError if
+///   a checkpoint cannot be written.
+template <class Net, class Optimizer>
+std::vector<EpochReport> train(Net& net, const Dataset& data, Optimizer optimizer, const TrainOptions& options,
+                               const CheckpointOptions& checkpoint) {
+  detail::validate_training(net, data, optimizer, options);
+  checkpoint.validate();
+  std::vector<std::size_t> order = detail::sample_order(data.size());
+  TrainProgress run = detail::start_progress(net, optimizer, data.size(), options, checkpoint, order);
+  return detail::train_epochs(net, data, optimizer, options, std::move(run), order,
+                              [&](const TrainProgress& done, Net& n, Optimizer& o) {
+                                save_checkpoint(checkpoint.path, n, o, done);
+                              });
 }
 
 }  // namespace dualspike

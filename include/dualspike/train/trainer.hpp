@@ -3,6 +3,8 @@
 /// Mini-batch training with shuffling (one reshuffle per epoch, seeded), softmax
 /// cross-entropy, any optimizer with `step(params, grads, lr)` and a learning-rate
 /// schedule evaluated at every step. Nothing here prints: progress goes to callbacks.
+/// Needs only Eigen: checkpointing (`train` with a CheckpointOptions) is in checkpoint.hpp,
+/// which brings the safetensors format (nlohmann-json).
 #include <chrono>
 #include <cmath>
 #include <cstddef>
@@ -11,13 +13,13 @@
 #include <functional>
 #include <numeric>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "../core/argmax.hpp"
 #include "../core/checks.hpp"
 #include "../core/random.hpp"
 #include "../data/dataset.hpp"
-#include "checkpoint.hpp"
 #include "loss.hpp"
 #include "optimizer.hpp"
 #include "schedule.hpp"
@@ -46,101 +48,64 @@ struct TrainOptions {
   /// forward pass, e.g. data augmentation (see data/augment.hpp); its random stream is
   /// seeded from `seed` and saved in checkpoints. Not applied by `evaluate`.
   std::function<void(Matrix& batch, Rng& rng)> transform{};
-  /// If set, a checkpoint (see checkpoint.hpp) is written here after every epoch. A new
-  /// run (resume = false) refuses a path that already exists, so an earlier run's
-  /// checkpoint is never overwritten by accident.
-  std::filesystem::path checkpoint_path{};
-  /// Continue from `checkpoint_path` if that file exists (start afresh if it does not):
-  /// weights, buffers, optimizer state, completed epochs and random streams are restored,
-  /// so the run ends with the weights of an uninterrupted one. `epochs` is the total.
-  bool resume = false;
 
   /// \throws ConfigError naming the field.
   void validate() const {
     if (epochs < 1) throw ConfigError("TrainOptions.epochs = " + std::to_string(epochs) + ", expected >= 1");
     require_at_least_one(batch_size, "TrainOptions.batch_size");
     schedule.validate();
-    if (resume && checkpoint_path.empty())
-      throw ConfigError("TrainOptions.resume = true needs a TrainOptions.checkpoint_path");
   }
+};
+
+/// The state of a training run beyond weights and optimizer: completed epochs, the
+/// options the run was started with (checked on resume) and its random streams.
+struct TrainProgress {
+  int epoch = 0;                ///< completed epochs
+  std::uint64_t seed = 0;       ///< TrainOptions::seed of the run
+  std::size_t batch_size = 0;   ///< TrainOptions::batch_size of the run
+  std::size_t data_size = 0;    ///< samples in the training set
+  Rng shuffle{0};               ///< the shuffling stream (one reshuffle per epoch)
+  Rng dropout{0};               ///< the dropout-mask stream (Workspace::rng)
+  Rng augment{0};               ///< the stream passed to TrainOptions::transform
 };
 
 namespace detail {
 
-/// The run state `train` starts from: fresh streams from `options.seed`, or the state of
-/// `options.checkpoint_path` when resuming (loaded into `net` and `optimizer`; `order`
-/// replays the checkpoint's shuffles). Throws as `train` documents, before any training.
-template <class Net, class Optimizer>
-TrainProgress start_progress(Net& net, Optimizer& optimizer, std::size_t data_size, const TrainOptions& options,
-                             std::vector<std::size_t>& order) {
-  TrainProgress fresh{0,
-                      options.seed,
-                      options.batch_size,
-                      data_size,
-                      Rng(options.seed),
-                      Rng(options.seed ^ 0x9E3779B97F4A7C15ull),   // dropout masks: a stream of their own
-                      Rng(options.seed ^ 0xD1B54A32D192ED03ull)};  // transform (augmentation) stream
-  const std::filesystem::path& path = options.checkpoint_path;
-  if (path.empty()) return fresh;
-  std::error_code ec;
-  const bool exists = std::filesystem::exists(path, ec);
-  if (exists && !options.resume)
-    throw ConfigError("TrainOptions.checkpoint_path '" + path.string() +
-                      "' already exists and resume = false; set resume = true to continue that run, or "
-                      "choose another path (the earlier checkpoint is kept)");
-  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-  if (!std::filesystem::is_directory(dir, ec))
-    throw ConfigError("TrainOptions.checkpoint_path '" + path.string() + "': directory '" + dir.string() +
-                      "' does not exist");
-  if (!exists) return fresh;
-  Net staged_net = net;  // all or nothing across the checks below as well
-  Optimizer staged_opt = optimizer;
-  TrainProgress p = load_checkpoint(path, staged_net, staged_opt);
-  const auto mismatch = [&](const char* field, const std::string& saved, const std::string& now) {
-    return ConfigError("train: checkpoint '" + path.string() + "' was made with " + field + " = " + saved +
-                       ", this run has " + now);
-  };
-  if (p.seed != options.seed) throw mismatch("TrainOptions.seed", std::to_string(p.seed), std::to_string(options.seed));
-  if (p.batch_size != options.batch_size)
-    throw mismatch("TrainOptions.batch_size", std::to_string(p.batch_size), std::to_string(options.batch_size));
-  if (p.data_size != data_size)
-    throw mismatch("a training set size", std::to_string(p.data_size), std::to_string(data_size));
-  if (p.epoch > options.epochs)
-    throw mismatch("epochs done", std::to_string(p.epoch), "TrainOptions.epochs = " + std::to_string(options.epochs));
-  // The sample order after p.epoch reshuffles, and a check that the stream matches.
-  Rng replay(options.seed);
-  for (int e = 0; e < p.epoch; ++e) replay.shuffle(std::span(order));
-  if (!(replay == p.shuffle))
-    throw FormatError("train: checkpoint '" + path.string() + "': its shuffling state does not follow from seed " +
-                      std::to_string(options.seed) + " after " + std::to_string(p.epoch) + " epochs");
-  net = staged_net;
-  optimizer = std::move(staged_opt);
-  return p;
+/// A run's state before its first epoch: streams seeded from `options.seed`.
+inline TrainProgress fresh_progress(const TrainOptions& options, std::size_t data_size) {
+  return {0,
+          options.seed,
+          options.batch_size,
+          data_size,
+          Rng(options.seed),
+          Rng(options.seed ^ 0x9E3779B97F4A7C15ull),   // dropout masks: a stream of their own
+          Rng(options.seed ^ 0xD1B54A32D192ED03ull)};  // transform (augmentation) stream
 }
 
-}  // namespace detail
-
-/// Trains `net` on `data` in place; returns one report per epoch trained by this call
-/// (after a resume, the remaining epochs only). The last partial batch of an epoch is
-/// used (PyTorch's drop_last=False). The optimizer is taken by value: its state lives in
-/// the checkpoint, not in the caller's object.
-/// \throws ConfigError / ShapeError for invalid options, data or network parameters;
-/// Error if the loss becomes NaN/inf (diverged training), naming the epoch and step; the
-/// network then holds the parameters of the last step. With a checkpoint_path: ConfigError
-/// (before any training) if the file exists and resume is false, if its directory does
-/// not exist, or if a resumed checkpoint was made with another seed, batch size or data
-/// set size or has more epochs than `epochs`; as load_checkpoint for a bad checkpoint.
+/// The checks `train` makes before anything else (see `train`).
 template <class Net, class Optimizer>
-std::vector<EpochReport> train(Net& net, const Dataset& data, Optimizer optimizer, const TrainOptions& options) {
+void validate_training(const Net& net, const Dataset& data, const Optimizer& optimizer, const TrainOptions& options) {
   options.validate();
   optimizer.validate();
   check_input_shape<typename Net::input_shape>(data, "train", Net::output_shape::size);
   data.validate();
   net.validate();
-  std::vector<std::size_t> order(data.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  TrainProgress run = detail::start_progress(net, optimizer, data.size(), options, order);
+}
 
+/// The identity permutation of `n` samples (replayed shuffles start from it).
+inline std::vector<std::size_t> sample_order(std::size_t n) {
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  return order;
+}
+
+/// The epochs `run.epoch + 1 ... options.epochs` of a validated run, `order` being the
+/// sample order after `run.epoch` reshuffles. After each epoch `run` holds the state to
+/// continue from (epochs done, streams) and `after_epoch(run, net, optimizer)` is called
+/// (a checkpoint), then `options.on_epoch`.
+template <class Net, class Optimizer, class AfterEpoch>
+std::vector<EpochReport> train_epochs(Net& net, const Dataset& data, Optimizer& optimizer, const TrainOptions& options,
+                                      TrainProgress run, std::vector<std::size_t>& order, AfterEpoch&& after_epoch) {
   Net grads = net;
   ParameterList params = net.parameters();
   ParameterList grad_list = grads.parameters();
@@ -192,14 +157,28 @@ std::vector<EpochReport> train(Net& net, const Dataset& data, Optimizer optimize
                   static_cast<double>(data.size()) / seconds,
                   lr};
     reports.push_back(r);
-    if (!options.checkpoint_path.empty()) {
-      run.epoch = epoch + 1;
-      run.dropout = ws.rng;
-      save_checkpoint(options.checkpoint_path, net, optimizer, run);
-    }
+    run.epoch = epoch + 1;
+    run.dropout = ws.rng;
+    after_epoch(std::as_const(run), net, optimizer);
     if (options.on_epoch) options.on_epoch(r);
   }
   return reports;
+}
+
+}  // namespace detail
+
+/// Trains `net` on `data` in place; returns one report per epoch. The last partial batch
+/// of an epoch is used (PyTorch's drop_last=False). The optimizer is taken by value (its
+/// state belongs to the run; checkpoint.hpp's overload saves and restores it).
+/// \throws ConfigError / ShapeError for invalid options, data or network parameters,
+/// before any training; Error if the loss becomes NaN/inf (diverged training), naming the
+/// epoch and step; the network then holds the parameters of the last step.
+template <class Net, class Optimizer>
+std::vector<EpochReport> train(Net& net, const Dataset& data, Optimizer optimizer, const TrainOptions& options) {
+  detail::validate_training(net, data, optimizer, options);
+  std::vector<std::size_t> order = detail::sample_order(data.size());
+  return detail::train_epochs(net, data, optimizer, options, detail::fresh_progress(options, data.size()), order,
+                              [](const TrainProgress&, Net&, Optimizer&) {});
 }
 
 }  // namespace dualspike
