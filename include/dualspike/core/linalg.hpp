@@ -11,11 +11,23 @@
 /// 32 KiB), and accumulates the pieces into the result in order. Eigen may still spread a
 /// piece's rows and columns over threads; every output element is then still summed by
 /// the same kernel in the same order (tests/unit/test_determinism.cpp checks 1-4 threads).
+///
+/// Threads: Eigen starts an OpenMP team for every GEMM above a small size (50,000
+/// multiply-adds per thread), i.e. for every piece. On a machine whose cores are busy
+/// with other work, each of those teams waits for a descheduled thread, and a small
+/// network trains many times slower with 2 threads than with 1 (docs/benchmarks.md).
+/// `product` therefore runs a product of fewer than `kParallelProductWork` multiply-adds
+/// on the calling thread alone; larger ones use Eigen's threads.
 #include <algorithm>
 #include <utility>
 
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
+
 #include <Eigen/Core>
 
+#include "parallel.hpp"
 #include "shape.hpp"
 
 namespace dualspike {
@@ -23,10 +35,28 @@ namespace dualspike {
 /// Depth of the pieces `product` splits a matrix product into.
 inline constexpr Eigen::Index kProductDepth = 128;
 
+/// Multiply-adds below which `product` uses no threads (about 2^24: a 784 -> 100 dense
+/// layer on a batch of 128, 10 M, runs on one thread; 784 -> 1200, 120 M, on all).
+inline constexpr double kParallelProductWork = 16.0 * 1024 * 1024;
+
+namespace detail {
+template <class D, class A, class B>
+void product_in_pieces(Eigen::MatrixBase<D>& dst, const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
+  const Eigen::Index depth = a.cols();
+  Eigen::Index piece = std::min(kProductDepth, depth);
+  dst.noalias() = a.leftCols(piece) * b.topRows(piece);
+  for (Eigen::Index k = piece; k < depth; k += piece) {
+    piece = std::min(kProductDepth, depth - k);
+    dst.noalias() += a.middleCols(k, piece) * b.middleRows(k, piece);
+  }
+}
+}  // namespace detail
+
 /// `dst = a * b`, accumulated over the inner dimension in pieces of `kProductDepth`, so the
 /// result is bit-identical for any number of OpenMP threads. `dst` must not alias `a` or
 /// `b`; a resizable `dst` is resized to `a.rows() x b.cols()`. Cost: that of the product
-/// plus one read and write of `dst` per piece.
+/// plus one read and write of `dst` per piece; on the calling thread alone below
+/// `kParallelProductWork` multiply-adds, else on Eigen's OpenMP threads.
 template <class D, class A, class B>
 void product(Eigen::MatrixBase<D>& dst, const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
   const Eigen::Index depth = a.cols();
@@ -35,12 +65,20 @@ void product(Eigen::MatrixBase<D>& dst, const Eigen::MatrixBase<A>& a, const Eig
     dst.setZero();
     return;
   }
-  Eigen::Index piece = std::min(kProductDepth, depth);
-  dst.noalias() = a.leftCols(piece) * b.topRows(piece);
-  for (Eigen::Index k = piece; k < depth; k += piece) {
-    piece = std::min(kProductDepth, depth - k);
-    dst.noalias() += a.middleCols(k, piece) * b.middleRows(k, piece);
+#if defined(_OPENMP)
+  const double work = static_cast<double>(a.rows()) * static_cast<double>(depth) * static_cast<double>(b.cols());
+  if (work < kParallelProductWork && !omp_in_parallel() && omp_get_max_threads() > 1) {
+    // A team of one: Eigen reads its thread count from this task's nthreads ICV, which
+    // omp_set_num_threads changes for this region only; no other thread is woken.
+    DUALSPIKE_OMP(parallel num_threads(1))
+    {
+      omp_set_num_threads(1);
+      detail::product_in_pieces(dst, a, b);
+    }
+    return;
   }
+#endif
+  detail::product_in_pieces(dst, a, b);
 }
 template <class D, class A, class B>
 void product(Eigen::MatrixBase<D>&& dst, const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b) {
