@@ -120,9 +120,10 @@ def table3(runs):
     return out
 
 
-def activations(runs, table=ACTIVATIONS, steps=(1, 3, 8, 32, 128)):
+def activations(runs, table=ACTIVATIONS, steps=(1, 3, 8, 32, 128), error_at=32):
     out = ["| activation (lr) | ANN | neuron | " + " | ".join(f"T = {t}" for t in steps) +
-           " | latency | within 0.1 / 0.5 |", "|---|---|---|" + "---|" * len(steps) + "---|---|"]
+           f" | latency | within 0.1 / 0.5 | conversion error at T = {error_at} |",
+           "|---|---|---|" + "---|" * len(steps) + "---|---|---|"]
     for name, label, lr in table:
         if name not in runs:
             continue
@@ -132,8 +133,9 @@ def activations(runs, table=ACTIVATIONS, steps=(1, 3, 8, 32, 128)):
             acc = r.acc[neuron]
             cells = " | ".join(f"{acc[t - 1]:.2f}" if t <= len(acc) else "—" for t in steps)
             head = f"{label} ({lr}) | {r.ann:.2f}%" if k == 0 else " | "
+            err = f"{r.ann - acc[error_at - 1]:+.2f} pt" if error_at <= len(acc) else "—"
             out.append(f"| {head} | {neuron} | {cells} | {fmt_t(r.latency(neuron), T)} | "
-                       f"{fmt_t(r.latency(neuron, 0.1), T)} / {fmt_t(r.latency(neuron, 0.5), T)} |")
+                       f"{fmt_t(r.latency(neuron, 0.1), T)} / {fmt_t(r.latency(neuron, 0.5), T)} | {err} |")
     return out
 
 
@@ -277,7 +279,7 @@ def main(argv=None):
     text = replace_block(text, "table3", table3(runs))
     text = replace_block(text, "activations", activations(runs))
     if any(name in runs for name, _, _ in ABLATION_NET2[1:]):
-        text = replace_block(text, "ablation_net2", activations(runs, ABLATION_NET2, (1, 3, 6, 11, 32, 64)))
+        text = replace_block(text, "ablation_net2", activations(runs, ABLATION_NET2, (1, 3, 8, 11, 32, 128)))
         series = [f"{label}={csv_of(name)}" for name, label, _ in ABLATION_NET2 if name in runs]
         plot_accuracy.main(["--out", os.path.join(figures, "net2_activations"), "--ymin", "60", *series])
     if any(name in runs for name, _, _ in ABLATION_NET4[1:]):
