@@ -133,7 +133,7 @@ def activations(runs, table=ACTIVATIONS, steps=(1, 3, 8, 32, 128), error_at=32):
             acc = r.acc[neuron]
             cells = " | ".join(f"{acc[t - 1]:.2f}" if t <= len(acc) else "—" for t in steps)
             head = f"{label} ({lr}) | {r.ann:.2f}%" if k == 0 else " | "
-            err = f"{r.ann - acc[error_at - 1]:+.2f} pt" if error_at <= len(acc) else "—"
+            err = f"{round(r.ann - acc[error_at - 1], 2) + 0.0:+.2f} pt" if error_at <= len(acc) else "—"
             out.append(f"| {head} | {neuron} | {cells} | {fmt_t(r.latency(neuron), T)} | "
                        f"{fmt_t(r.latency(neuron, 0.1), T)} / {fmt_t(r.latency(neuron, 0.5), T)} | {err} |")
     return out
