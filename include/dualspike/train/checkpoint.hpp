@@ -16,8 +16,8 @@
 ///   (std::mt19937_64 text).
 ///
 /// `train(net, data, optimizer, options, CheckpointOptions{path, resume})` writes one after
-/// every epoch and resumes from it. Writing goes to "<path>.tmp", then a rename, so a crash during a save leaves the
-/// previous checkpoint intact. Loading is all or nothing: every check (format, network
+/// every epoch and resumes from it. Writing goes to "<path>.tmp", then a rename, so a
+/// crash during a save leaves the previous checkpoint intact. Loading is all or nothing: every check (format, network
 /// tensors and shapes, optimizer kind and tensors, metadata) passes before the network,
 /// the optimizer or the run state is changed.
 #include <charconv>
