@@ -18,6 +18,7 @@
 #include <dualspike/dualspike.hpp>
 
 #include "analyses.hpp"
+#include "experiment_data.hpp"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -38,6 +39,7 @@ struct RunConfig {
   std::size_t time_steps = 32;
   std::size_t eval_batch = 1000;
   std::size_t train_limit = 0;  // 0 = all
+  std::size_t test_limit = 0;   // 0 = all
   int threads = 0;              // 0 = OpenMP default
   float dropout_input = 0.0f;   // drop probability on the input (> 0 selects a network with Dropout layers)
   float dropout_hidden = 0.0f;  // drop probability after each hidden activation
@@ -48,9 +50,12 @@ struct RunConfig {
   std::size_t norm_samples = 0;       // training images used to calibrate it (0: up to 10,000, as DataNorm allows)
   std::size_t analysis_samples = 1000;  // test images of the per-layer analyses (0 = none)
   float alpha = 0.1f;                 // atLeakyReLU's negative slope
+  DataKind data_kind = DataKind::idx;  // the network's data set (set by the program, not an option)
+  bool augment = true;                 // CIFAR-10: the paper's training augmentation
   std::string data_dir;
   std::string out_dir;
   std::string weights_in;  // skip training: the ANN's weights from this safetensors file
+  std::string checkpoint;  // training state after every epoch; a rerun resumes from it
 };
 
 inline void add_common_options(CLI::App& app, RunConfig& c) {
@@ -67,6 +72,10 @@ inline void add_common_options(CLI::App& app, RunConfig& c) {
   app.add_option("-T,--time-steps", c.time_steps, "SNN time steps to simulate")->capture_default_str()->check(CLI::Range(1, 1000000));
   app.add_option("--eval-batch", c.eval_batch, "batch size of ANN evaluation and SNN simulation")->capture_default_str()->check(CLI::Range(1, 1000000));
   app.add_option("--train-limit", c.train_limit, "use only the first N training images (0 = all)")->capture_default_str();
+  app.add_option("--test-limit", c.test_limit, "use only the first N test images (0 = all)")->capture_default_str();
+  app.add_option("--checkpoint", c.checkpoint,
+                 "training checkpoint (weights, optimizer moments, epoch, random streams), rewritten after every "
+                 "epoch; a rerun of the same command resumes from it");
   app.add_option("--dropout-input", c.dropout_input, "training dropout on the input (0 = none)")->capture_default_str()->check(CLI::Range(0.0, 0.95));
   app.add_option("--dropout-hidden", c.dropout_hidden, "training dropout after hidden activations (0 = none)")->capture_default_str()->check(CLI::Range(0.0, 0.95));
   app.add_option("--shift", c.shift,
@@ -97,7 +106,9 @@ inline void add_common_options(CLI::App& app, RunConfig& c) {
   app.add_option("--threads", c.threads, "threads (0 = OpenMP default; at most the hardware's)")
       ->capture_default_str()
       ->check(CLI::Range(0, hardware_threads));
-  app.add_option("--data-dir", c.data_dir, "folder with the four IDX files (raw or .gz)")->capture_default_str();
+  app.add_option("--data-dir", c.data_dir,
+                 "folder with the four IDX files (raw or .gz), or CIFAR-10's binary batches")
+      ->capture_default_str();
   app.add_option("--out-dir", c.out_dir, "folder for the CSV results")->capture_default_str();
 }
 
@@ -263,7 +274,14 @@ int run_experiment(const std::string& title, const RunConfig& c) {
 #endif
   // Everything that can be checked is checked before data is loaded or training starts.
   check_output_dir(c.out_dir);
+  if (!c.checkpoint.empty()) {
+    if (!c.weights_in.empty()) throw ds::ConfigError("--checkpoint and --weights-in: give one (training or loading)");
+    check_output_dir(std::filesystem::absolute(c.checkpoint).parent_path());
+  }
   if constexpr (ds::needs_data_norm_net_v<Net>) (void)norm_samples<Net>(c);
+  std::string augmentation;
+  ds::TrainOptions opt;
+  opt.transform = training_transform(c.data_kind, c.augment, c.shift, augmentation);
   const std::filesystem::path csv_path = std::filesystem::path(c.out_dir) / "snn_accuracy_per_step.csv";
   const std::filesystem::path weights_path = std::filesystem::path(c.out_dir) / "ann.safetensors";
   Net ann;
@@ -274,9 +292,9 @@ int run_experiment(const std::string& title, const RunConfig& c) {
     copy_parameters(loaded, ann);
   }
 
-  ds::Dataset train_set = ds::load_mnist_split(c.data_dir, ds::Split::train);
-  const ds::Dataset test_set = ds::load_mnist_split(c.data_dir, ds::Split::test);
-  if (c.train_limit > 0) train_set = train_set.slice(0, c.train_limit);
+  const ExperimentData data = load_experiment_data(c.data_kind, c.data_dir, c.train_limit, c.test_limit);
+  const ds::Dataset& train_set = data.train;
+  const ds::Dataset& test_set = data.test;
   std::printf("%s\n", title.c_str());
   std::printf("data: %s (%zu train, %zu test images), threads: %d, seed: %llu\n", c.data_dir.c_str(), train_set.size(),
               test_set.size(), threads, static_cast<unsigned long long>(c.seed));
@@ -299,15 +317,7 @@ int run_experiment(const std::string& title, const RunConfig& c) {
                 c.epochs == 1 ? "" : "s", c.batch_size);
     if (dropout_layers > 0)
       std::printf("dropout while training: input %.2f, hidden %.2f\n", c.dropout_input, c.dropout_hidden);
-    ds::TrainOptions opt;
-    if (c.shift > 0) {  // the MNIST family: 1 x 28 x 28 images
-      ds::AugmentOptions aug;
-      aug.pad = c.shift;
-      aug.flip = false;
-      aug.cutout = 0;
-      opt.transform = ds::Augment(1, 28, 28, aug);
-      std::printf("augmentation while training: random shifts of up to %zu pixel%s\n", c.shift, c.shift == 1 ? "" : "s");
-    }
+    if (!augmentation.empty()) std::printf("%s\n", augmentation.c_str());
     opt.epochs = c.epochs;
     opt.batch_size = c.batch_size;
     opt.seed = c.seed;
@@ -321,7 +331,12 @@ int run_experiment(const std::string& title, const RunConfig& c) {
       std::fflush(stdout);
     };
     const auto t0 = std::chrono::steady_clock::now();
-    ds::train(ann, train_set, ds::Adam{c.lr}, opt);
+    if (c.checkpoint.empty()) {
+      ds::train(ann, train_set, ds::Adam{c.lr}, opt);
+    } else {
+      std::printf("checkpoint: %s (resumed if present)\n", c.checkpoint.c_str());
+      ds::train(ann, train_set, ds::Adam{c.lr}, opt, ds::CheckpointOptions{c.checkpoint, /*resume=*/true});
+    }
     const double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::printf("training time: %.1f s\n", train_seconds);
   }
