@@ -9,15 +9,7 @@ set -uo pipefail
 bin=$1 data=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-expect_error() {  # expect_error "text the message must contain" args...
-  local want=$1; shift
-  local out rc
-  out=$("$bin" "$@" 2>&1); rc=$?
-  [ $rc -ne 0 ] || fail "'$*' exited 0"
-  grep -q -- "$want" <<<"$out" || fail "'$*': message lacks '$want': $out"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/cli_helpers.sh"
 
 # 1. Checked before any data is loaded (the data folder does not even exist here).
 expect_error "--shift 2" --net net5narrow --shift 2 --data-dir "$tmp/none" --out-dir "$tmp/o"
