@@ -1,8 +1,8 @@
-// Configure-time check (cmake/dualspikeArchFlags.cmake): compiled with the AVX-512 flag
-// set, it exits 0 only if the CPU running it has AVX-512 F/BW/DQ/VL and the compiler did
-// not miscompile the known case (GCC 12.2, -O2/-O3, 512-bit auto-vectorization: every
-// element of this initializer list comes out 1). Also the CTest `arch_flags_guard`,
-// compiled with the flags the build uses.
+// CTest `arch_flags_guard`, compiled at -O3 with the build's DUALSPIKE_ARCH_FLAGS: fails
+// if the compiler miscompiled the known case (GCC 12.2, 512-bit auto-vectorization, e.g.
+// -march=x86-64-v4: every element of this initializer list comes out 1), or if the flags
+// enable AVX-512 on a CPU without it. Passing is necessary, not sufficient (docs/results.md,
+// "Known compiler fault").
 #include <cstdio>
 #include <cstring>
 #include <vector>
