@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include <dualspike/dualspike.hpp>
@@ -45,20 +46,30 @@ inline ExperimentData load_experiment_data(DataKind kind, const std::string& dir
 
 /// The training-time transform of a run, and a line saying what it does ("" for none):
 /// CIFAR-10 with `augment`: the paper's Section 4.1 augmentation (4-pixel zero padding +
-/// random crop, horizontal flip with p = 0.5, cutout 16); the MNIST family with `shift` > 0:
-/// random translations by up to `shift` pixels (zero padding + random crop).
-/// \throws ds::ConfigError for `shift` > 0 on CIFAR-10 (its augmentation already crops).
+/// random crop, horizontal flip with p = 0.5, a `cutout` x `cutout` square, default 16, 0 = none);
+/// the MNIST family with `shift` > 0: random translations by up to `shift` pixels (zero
+/// padding + random crop).
+/// \throws ds::ConfigError for `shift` > 0 on CIFAR-10 (its augmentation already crops), and
+/// for a `cutout` on the MNIST family or above 32 pixels.
 inline std::function<void(ds::Matrix&, ds::Rng&)> training_transform(DataKind kind, bool augment, std::size_t shift,
+                                                                     std::optional<std::size_t> cutout,
                                                                      std::string& description) {
   description.clear();
+  if (kind != DataKind::cifar10 && cutout)
+    throw ds::ConfigError("--cutout " + std::to_string(*cutout) + ": the CIFAR-10 networks only");
+  if (cutout && *cutout > 32)
+    throw ds::ConfigError("--cutout " + std::to_string(*cutout) + ": larger than the 32 x 32 image");
   if (kind == DataKind::cifar10) {
     if (shift > 0)
       throw ds::ConfigError("--shift " + std::to_string(shift) +
                             ": the MNIST-family networks only; CIFAR-10 networks crop after 4-pixel padding "
                             "(--no-augment turns that off)");
     if (!augment) return {};
-    description = "augmentation while training: 4-pixel padding + random crop, horizontal flip, cutout 16";
-    return ds::Augment(3, 32, 32, ds::AugmentOptions::cifar10());
+    ds::AugmentOptions aug = ds::AugmentOptions::cifar10();
+    if (cutout) aug.cutout = *cutout;
+    description = "augmentation while training: 4-pixel padding + random crop, horizontal flip, " +
+                  (aug.cutout == 0 ? std::string("no cutout") : "cutout " + std::to_string(aug.cutout));
+    return ds::Augment(3, 32, 32, aug);
   }
   if (shift == 0) return {};
   ds::AugmentOptions aug;

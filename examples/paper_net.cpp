@@ -77,6 +77,9 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::IsMember({"strelu", "trelu", "atleakyrelu", "relu-max", "relu-p99.9"}));
   app.add_flag("!--no-augment", cfg.augment, "CIFAR-10 networks: train without the paper's augmentation");
+  app.add_option("--cutout", cfg.cutout,
+                 "CIFAR-10 networks: side of the square that cutout zeroes in each training image, pixels "
+                 "(default 16; 0 = none)");
   // Per-network defaults, applied unless given on the command line.
   app.parse_complete_callback([&] {
     const PaperRow& row = kNets.at(net);

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <stdexcept>
 #include <sstream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -52,6 +53,7 @@ struct RunConfig {
   float alpha = 0.1f;                 // atLeakyReLU's negative slope
   DataKind data_kind = DataKind::idx;  // the network's data set (set by the program, not an option)
   bool augment = true;                 // CIFAR-10: the paper's training augmentation
+  std::optional<std::size_t> cutout;   // CIFAR-10: side of the cutout square (unset: 16)
   std::string data_dir;
   std::string out_dir;
   std::string weights_in;  // skip training: the ANN's weights from this safetensors file
@@ -281,7 +283,7 @@ int run_experiment(const std::string& title, const RunConfig& c) {
   if constexpr (ds::needs_data_norm_net_v<Net>) (void)norm_samples<Net>(c);
   std::string augmentation;
   ds::TrainOptions opt;
-  opt.transform = training_transform(c.data_kind, c.augment, c.shift, augmentation);
+  opt.transform = training_transform(c.data_kind, c.augment, c.shift, c.cutout, augmentation);
   const std::filesystem::path csv_path = std::filesystem::path(c.out_dir) / "snn_accuracy_per_step.csv";
   const std::filesystem::path weights_path = std::filesystem::path(c.out_dir) / "ann.safetensors";
   Net ann;
