@@ -20,20 +20,34 @@ enum class DataKind { idx, cifar10 };
 
 struct ExperimentData {
   ds::Dataset train, test;
+  /// What `test` is: "test" (the official test split) or "validation" (held out from training).
+  std::string eval_name = "test";
 };
 
 /// Loads both splits from `dir`, keeps the first `train_limit` / `test_limit` images of each
 /// (0 = all) and, for CIFAR-10, normalizes the channels (the same for evaluation and SNN).
-/// \throws what `ds::load_mnist_split` / `ds::load_cifar10_split` throw, naming the file.
+/// With `validation` > 0 the last `validation` images of the official training split are
+/// held out and take the test split's place (which is then not read), so a recipe can be
+/// chosen without looking at the test set; `test_limit` then limits the validation images.
+/// \throws what `ds::load_mnist_split` / `ds::load_cifar10_split` throw, naming the file;
+/// ds::ConfigError if `validation` leaves no training image.
 inline ExperimentData load_experiment_data(DataKind kind, const std::string& dir, std::size_t train_limit,
-                                           std::size_t test_limit) {
+                                           std::size_t test_limit, std::size_t validation = 0) {
   ExperimentData d;
-  if (kind == DataKind::cifar10) {
-    d.train = ds::load_cifar10_split(dir, ds::Split::train);
-    d.test = ds::load_cifar10_split(dir, ds::Split::test);
+  const auto load = [&](ds::Split split) {
+    return kind == DataKind::cifar10 ? ds::load_cifar10_split(dir, split) : ds::load_mnist_split(dir, split);
+  };
+  d.train = load(ds::Split::train);
+  if (validation > 0) {
+    const std::size_t n = d.train.size();
+    if (validation >= n)
+      throw ds::ConfigError("--validation " + std::to_string(validation) + ": the training set has only " +
+                            std::to_string(n) + " images; hold out fewer");
+    d.test = d.train.slice(n - validation, validation);
+    d.train = d.train.slice(0, n - validation);
+    d.eval_name = "validation";
   } else {
-    d.train = ds::load_mnist_split(dir, ds::Split::train);
-    d.test = ds::load_mnist_split(dir, ds::Split::test);
+    d.test = load(ds::Split::test);
   }
   if (train_limit > 0 && train_limit < d.train.size()) d.train = d.train.slice(0, train_limit);
   if (test_limit > 0 && test_limit < d.test.size()) d.test = d.test.slice(0, test_limit);

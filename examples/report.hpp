@@ -41,6 +41,9 @@ struct RunConfig {
   std::size_t eval_batch = 1000;
   std::size_t train_limit = 0;  // 0 = all
   std::size_t test_limit = 0;   // 0 = all
+  std::size_t validation = 0;   // > 0: hold out the last N training images and evaluate on them, not on the test set
+  float weight_decay = 0.0f;    // Adam's L2 weight decay (added to the gradient, as torch.optim.Adam)
+  float label_smoothing = 0.0f;  // of the training cross-entropy
   int threads = 0;              // 0 = OpenMP default
   float dropout_input = 0.0f;   // drop probability on the input (> 0 selects a network with Dropout layers)
   float dropout_hidden = 0.0f;  // drop probability after each hidden activation
@@ -75,6 +78,19 @@ inline void add_common_options(CLI::App& app, RunConfig& c) {
   app.add_option("--eval-batch", c.eval_batch, "batch size of ANN evaluation and SNN simulation")->capture_default_str()->check(CLI::Range(1, 1000000));
   app.add_option("--train-limit", c.train_limit, "use only the first N training images (0 = all)")->capture_default_str();
   app.add_option("--test-limit", c.test_limit, "use only the first N test images (0 = all)")->capture_default_str();
+  app.add_option("--validation", c.validation,
+                 "hold out the last N training images and evaluate the ANN and the SNN on them instead of the "
+                 "test set, which is then not read (0 = evaluate on the test set)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 59999));
+  app.add_option("--weight-decay", c.weight_decay,
+                 "L2 weight decay of Adam, added to the gradient of every parameter as torch.optim.Adam does")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--label-smoothing", c.label_smoothing,
+                 "label smoothing of the training cross-entropy (target (1 - e) onehot + e / classes)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
   app.add_option("--checkpoint", c.checkpoint,
                  "training checkpoint (weights, optimizer moments, epoch, random streams), rewritten after every "
                  "epoch; a rerun of the same command resumes from it");
@@ -294,13 +310,6 @@ int run_experiment(const std::string& title, const RunConfig& c) {
     copy_parameters(loaded, ann);
   }
 
-  const ExperimentData data = load_experiment_data(c.data_kind, c.data_dir, c.train_limit, c.test_limit);
-  const ds::Dataset& train_set = data.train;
-  const ds::Dataset& test_set = data.test;
-  std::printf("%s\n", title.c_str());
-  std::printf("data: %s (%zu train, %zu test images), threads: %d, seed: %llu\n", c.data_dir.c_str(), train_set.size(),
-              test_set.size(), threads, static_cast<unsigned long long>(c.seed));
-
   int dropout_layers = 0;
   ds::detail::for_each_index<Net::num_layers>([&](auto i) {
     if constexpr (requires { ann.template get<i>().set_probability(0.0f); }) {  // a Dropout layer
@@ -312,17 +321,35 @@ int run_experiment(const std::string& title, const RunConfig& c) {
     if constexpr (requires { ann.template get<i>().set_alpha(0.1f); })  // atLeakyReLU
       ann.template get<i>().set_alpha(c.alpha);
   });
+  if (dropout_layers == 0 && (c.dropout_input > 0.0f || c.dropout_hidden > 0.0f))
+    throw ds::ConfigError("--dropout-input / --dropout-hidden: this network has no Dropout layers (only Net1's "
+                          "family takes dropout: net1_mnist --dropout-hidden)");
+
+  const ExperimentData data = load_experiment_data(c.data_kind, c.data_dir, c.train_limit, c.test_limit, c.validation);
+  const ds::Dataset& train_set = data.train;
+  const ds::Dataset& test_set = data.test;
+  std::printf("%s\n", title.c_str());
+  std::printf("data: %s (%zu train, %zu %s images), threads: %d, seed: %llu\n", c.data_dir.c_str(), train_set.size(),
+              test_set.size(), data.eval_name.c_str(), threads, static_cast<unsigned long long>(c.seed));
+  if (c.validation > 0)
+    std::printf("evaluated on the validation split: the last %zu training images (the test set is not read)\n",
+                c.validation);
+
   if (!c.weights_in.empty()) {
     std::printf("weights: %s (no training)\n", c.weights_in.c_str());
   } else {
-    std::printf("recipe: Adam lr %g, %s schedule, %d epoch%s, batch %zu\n", c.lr, c.schedule.c_str(), c.epochs,
+    std::printf("recipe: Adam lr %g, %s schedule, %d epoch%s, batch %zu", c.lr, c.schedule.c_str(), c.epochs,
                 c.epochs == 1 ? "" : "s", c.batch_size);
+    if (c.weight_decay > 0.0f) std::printf(", L2 weight decay %g", c.weight_decay);
+    if (c.label_smoothing > 0.0f) std::printf(", label smoothing %g", c.label_smoothing);
+    std::printf("\n");
     if (dropout_layers > 0)
       std::printf("dropout while training: input %.2f, hidden %.2f\n", c.dropout_input, c.dropout_hidden);
     if (!augmentation.empty()) std::printf("%s\n", augmentation.c_str());
     opt.epochs = c.epochs;
     opt.batch_size = c.batch_size;
     opt.seed = c.seed;
+    opt.label_smoothing = c.label_smoothing;
     opt.schedule.kind = ds::LrSchedule::parse_kind(c.schedule);
     opt.schedule.final_factor = c.final_lr_factor;
     opt.schedule.step_epochs = c.step_epochs;
@@ -333,18 +360,20 @@ int run_experiment(const std::string& title, const RunConfig& c) {
       std::fflush(stdout);
     };
     const auto t0 = std::chrono::steady_clock::now();
+    ds::Adam adam{c.lr};
+    adam.weight_decay = c.weight_decay;
     if (c.checkpoint.empty()) {
-      ds::train(ann, train_set, ds::Adam{c.lr}, opt);
+      ds::train(ann, train_set, adam, opt);
     } else {
       std::printf("checkpoint: %s (resumed if present)\n", c.checkpoint.c_str());
-      ds::train(ann, train_set, ds::Adam{c.lr}, opt, ds::CheckpointOptions{c.checkpoint, /*resume=*/true});
+      ds::train(ann, train_set, adam, opt, ds::CheckpointOptions{c.checkpoint, /*resume=*/true});
     }
     const double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::printf("training time: %.1f s\n", train_seconds);
   }
 
   const ds::Evaluation ann_eval = ds::evaluate(ann, test_set, c.eval_batch);
-  std::printf("ANN test accuracy: %s\n", pct(ann_eval.accuracy).c_str());
+  std::printf("ANN %s accuracy: %s\n", data.eval_name.c_str(), pct(ann_eval.accuracy).c_str());
 
   AnalysisCsv analysis;
   if (c.analysis_samples > 0) {

@@ -77,6 +77,42 @@ TEST_CASE("gradient check: softmax cross-entropy") {
   CHECK_THROWS_AS(ds::softmax_cross_entropy(logits, short_labels, grad), ds::ShapeError);
 }
 
+TEST_CASE("softmax cross-entropy with label smoothing: value by hand, finite differences, limits, errors") {
+  ds::Rng rng(6);
+  const ds::Matrix logits = gradcheck::random_matrix(5, 3, rng) * 3.0f;
+  const std::vector<std::int32_t> labels = {4, 1, 0};
+  constexpr float eps = 0.2f;
+  ds::Matrix grad;
+  const double loss = ds::softmax_cross_entropy(logits, labels, grad, eps);
+  // -sum_k q_k log softmax_k with q = 0.8 onehot + 0.2 / 5, averaged over the 3 columns.
+  double expected = 0.0;
+  for (int j = 0; j < 3; ++j) {
+    double z = 0.0;
+    for (int i = 0; i < 5; ++i) z += std::exp(static_cast<double>(logits(i, j)));
+    for (int i = 0; i < 5; ++i) {
+      const double q = (i == labels[static_cast<std::size_t>(j)] ? 0.8 : 0.0) + 0.2 / 5.0;
+      expected -= q * (logits(i, j) - std::log(z));
+    }
+  }
+  CHECK(loss == doctest::Approx(expected / 3.0).epsilon(1e-5));
+  // The gradient of each column sums to 0 (softmax and q are both distributions).
+  for (Eigen::Index j = 0; j < 3; ++j) CHECK(grad.col(j).sum() == doctest::Approx(0.0).epsilon(1e-6));
+  ds::Matrix scratch, moving = logits;
+  gradcheck::compare({moving.data(), static_cast<std::size_t>(moving.size())},
+                     {grad.data(), static_cast<std::size_t>(grad.size())},
+                     [&] { return ds::softmax_cross_entropy(moving, labels, scratch, eps); }, "dlogits", 1e-2f, 1e-3);
+  // label_smoothing = 1: the target is uniform, so equal logits give loss log(5) and zero gradient.
+  const ds::Matrix equal = ds::Matrix::Constant(5, 3, 0.7f);
+  CHECK(ds::softmax_cross_entropy(equal, labels, grad, 1.0f) == doctest::Approx(std::log(5.0)).epsilon(1e-6));
+  CHECK(grad.cwiseAbs().maxCoeff() < 1e-7f);
+  CHECK_THROWS_WITH_AS(ds::softmax_cross_entropy(logits, labels, grad, 1.5f), doctest::Contains("label_smoothing = 1.5"),
+                       ds::ConfigError);
+  CHECK_THROWS_AS(ds::softmax_cross_entropy(logits, labels, grad, -0.1f), ds::ConfigError);
+  ds::TrainOptions options;
+  options.label_smoothing = std::nanf("");
+  CHECK_THROWS_WITH_AS(options.validate(), doctest::Contains("TrainOptions.label_smoothing"), ds::ConfigError);
+}
+
 TEST_CASE("gradient check: whole network (Dense-stReLU-Dense-stReLU-Dense) with cross-entropy") {
   using Net = ds::Sequential<ds::Input<ds::Shape<5>>, ds::Dense<6>, ds::StReLU<>, ds::Dense<4>, ds::StReLU<>, ds::Dense<3>>;
   Net net;

@@ -47,10 +47,15 @@ struct TrainOptions {
   /// forward pass, e.g. data augmentation (see data/augment.hpp); its random stream is
   /// seeded from `seed` and saved in checkpoints. Not applied by `evaluate`.
   std::function<void(Matrix& batch, Rng& rng)> transform{};
+  /// Label smoothing of the cross-entropy (train/loss.hpp), in [0, 1]; 0 = none.
+  float label_smoothing = 0.0f;
 
   /// \throws ConfigError naming the field.
   void validate() const {
     if (epochs < 1) throw ConfigError("TrainOptions.epochs = " + std::to_string(epochs) + ", expected >= 1");
+    if (!(label_smoothing >= 0.0f && label_smoothing <= 1.0f))
+      throw ConfigError("TrainOptions.label_smoothing = " + format_value(label_smoothing) +
+                        ", expected a value in [0, 1]");
     require_at_least_one(batch_size, "TrainOptions.batch_size");
     schedule.validate();
   }
@@ -135,7 +140,7 @@ std::vector<EpochReport> train_epochs(Net& net, const Dataset& data, Optimizer& 
       }
       if (options.transform) options.transform(batch_x, run.augment);
       const Matrix& logits = net.forward(batch_x, ws);
-      const double loss = softmax_cross_entropy(logits, batch_y, grad_logits);
+      const double loss = softmax_cross_entropy(logits, batch_y, grad_logits, options.label_smoothing);
       if (!std::isfinite(loss))
         throw Error("train: the loss became " + format_value(loss) + " at epoch " + std::to_string(epoch + 1) +
                     ", step " + std::to_string(step + 1) + " (learning rate " + format_value(lr) +
