@@ -23,6 +23,8 @@ expect_error "is not a directory" --net net5narrow --data-dir "$tmp/none" --out-
 if [ ! -f "$data/test_batch.bin" ]; then
   echo "CIFAR-10 not in $data: real-run checks skipped (run scripts/setup.sh)"; exit 0
 fi
+expect_error "the training set has only 50000 images" --net net5narrow --validation 50000 --data-dir "$data" \
+  --out-dir "$tmp/o"
 args=(--net net5narrow --data-dir "$data" --out-dir "$tmp/out" --epochs 2 --train-limit 512 --test-limit 200 -T 3
       --analysis-samples 20 --checkpoint "$tmp/ckpt/net5narrow.ckpt")
 "$bin" "${args[@]}" > "$tmp/run1.txt" 2>&1 || fail "short run failed: $(tail -5 "$tmp/run1.txt")"
