@@ -7,10 +7,12 @@
 #
 #   bash scripts/results.sh [--retrain] [--only RUN[,RUN...]]
 #
-# Runs: net1_main (the main job's recipe), net1_strelu, net1_trelu, net1_atleakyrelu,
-# net1_relu_p99.9, net1_relu_max (ReLU + max normalization on net1_relu_p99.9's weights),
-# net2, net3, net4, and the ablations of Net2 and Net4: net{2,4}_trelu, net{2,4}_atleakyrelu,
-# net{2,4}_relu_p99.9, net{2,4}_relu_max.
+# Runs: net1_main (the main job's recipe), net2, net3, net4 (paper_net's recipes: Table 3),
+# each also with seeds 3 and 4 (<run>_s3, <run>_s4: Table 3 over three seeds); the
+# activations on Net1: net1_strelu, net1_trelu, net1_atleakyrelu, net1_relu_p99.9,
+# net1_relu_max (ReLU + max normalization on net1_relu_p99.9's weights); and the ablations of
+# Net2 and Net4 with paper_net's short recipe (--quick): net{2,4}_strelu, net{2,4}_trelu,
+# net{2,4}_atleakyrelu, net{2,4}_relu_p99.9, net{2,4}_relu_max.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -24,29 +26,39 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-# name | program | recipe (training options; the seed is each program's default, 2)
+# name | program | recipe (training options; the seed is each program's default, 2, unless given)
 runs=(
   "net1_main|net1_mnist|"
+  "net1_main_s3|net1_mnist|--seed 3"
+  "net1_main_s4|net1_mnist|--seed 4"
   "net1_strelu|net1_mnist|--activation strelu --epochs 15 --lr 3e-3 --dropout-hidden 0 --shift 0"
   "net1_trelu|net1_mnist|--activation trelu --epochs 15 --lr 3e-3 --dropout-hidden 0 --shift 0"
   "net1_atleakyrelu|net1_mnist|--activation atleakyrelu --epochs 15 --lr 3e-3 --dropout-hidden 0 --shift 0"
   "net1_relu_p99.9|net1_mnist|--activation relu-p99.9 --epochs 15 --lr 1e-3 --dropout-hidden 0 --shift 0"
   "net1_relu_max|net1_mnist|--activation relu-max --epochs 15 --lr 1e-3 --dropout-hidden 0 --shift 0"
   "net2|paper_net|--net net2"
-  "net3|paper_net|--net net3 --epochs 10 --lr 2e-3"
-  "net4|paper_net|--net net4 --epochs 15"
-  "net2_trelu|paper_net|--net net2 --activation trelu"
-  "net2_atleakyrelu|paper_net|--net net2 --activation atleakyrelu"
-  "net2_relu_p99.9|paper_net|--net net2 --activation relu-p99.9 --lr 1e-3"
-  "net2_relu_max|paper_net|--net net2 --activation relu-max --lr 1e-3"
-  "net4_trelu|paper_net|--net net4 --epochs 15 --activation trelu"
-  "net4_atleakyrelu|paper_net|--net net4 --epochs 15 --activation atleakyrelu"
-  "net4_relu_p99.9|paper_net|--net net4 --epochs 15 --activation relu-p99.9 --lr 1e-3"
-  "net4_relu_max|paper_net|--net net4 --epochs 15 --activation relu-max --lr 1e-3"
+  "net2_s3|paper_net|--net net2 --seed 3"
+  "net2_s4|paper_net|--net net2 --seed 4"
+  "net3|paper_net|--net net3"
+  "net3_s3|paper_net|--net net3 --seed 3"
+  "net3_s4|paper_net|--net net3 --seed 4"
+  "net4|paper_net|--net net4"
+  "net4_s3|paper_net|--net net4 --seed 3"
+  "net4_s4|paper_net|--net net4 --seed 4"
+  "net2_strelu|paper_net|--net net2 --quick"
+  "net2_trelu|paper_net|--net net2 --quick --activation trelu"
+  "net2_atleakyrelu|paper_net|--net net2 --quick --activation atleakyrelu"
+  "net2_relu_p99.9|paper_net|--net net2 --quick --activation relu-p99.9 --lr 1e-3"
+  "net2_relu_max|paper_net|--net net2 --quick --activation relu-max --lr 1e-3"
+  "net4_strelu|paper_net|--net net4 --quick"
+  "net4_trelu|paper_net|--net net4 --quick --activation trelu"
+  "net4_atleakyrelu|paper_net|--net net4 --quick --activation atleakyrelu"
+  "net4_relu_p99.9|paper_net|--net net4 --quick --activation relu-p99.9 --lr 1e-3"
+  "net4_relu_max|paper_net|--net net4 --quick --activation relu-max --lr 1e-3"
 )
 # Time steps simulated per run (the paper's latencies: 3, 11, 11, 79; the ablation tables
 # show T = 1, 3, 8, 32, 128).
-steps() { case "$1" in net1_main) echo 32 ;; net1_*) echo 128 ;; net3) echo 64 ;; net2* | net4*) echo 128 ;; esac; }
+steps() { case "$1" in net1_main*) echo 32 ;; net1_*) echo 128 ;; net3*) echo 64 ;; net2* | net4*) echo 128 ;; esac; }
 known=" $(for r in "${runs[@]}"; do printf '%s ' "${r%%|*}"; done)"
 if [ -n "$only" ]; then
   for n in ${only//,/ }; do
