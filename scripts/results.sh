@@ -2,8 +2,9 @@
 # Regenerates docs/results.md's generated tables, its data (docs/data/) and its figures
 # (docs/figures/) from the example programs' runs. Trained weights are cached in
 # out/results/<run>/ann.safetensors: a rerun loads them (--weights-in) and only converts,
-# simulates and analyses (about 20 minutes on 2 cores); --retrain trains every network
-# again (3-4 hours on 2 cores: the sum of the training times in docs/results.md). Records machine, commit, seeds and wall times in the document.
+# simulates and analyses (about half an hour on 2 cores); --retrain trains every network
+# again (3-4 hours on 2 cores: the sum of the training times in docs/results.md).
+# Records machine, commit, seeds and wall times in the document.
 #
 #   bash scripts/results.sh [--retrain] [--only RUN[,RUN...]]
 #
