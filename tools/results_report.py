@@ -56,6 +56,14 @@ def read_csv(path):
         return list(csv.DictReader(f))
 
 
+def first_step_within(acc, ann, tolerance):
+    """Smallest T (1-based) with acc[T - 1] >= ann - tolerance (points), or None."""
+    for t, a in enumerate(acc):
+        if a >= ann - tolerance - 1e-9:
+            return t + 1
+    return None
+
+
 class Run:
     def __init__(self, root, name):
         self.name = name
@@ -82,10 +90,7 @@ class Run:
 
     def latency(self, neuron, tolerance=0.0):
         """Smallest T with SNN >= ANN - tolerance (points), or None."""
-        for t, a in enumerate(self.acc[neuron]):
-            if a >= self.ann - tolerance - 1e-9:
-                return t + 1
-        return None
+        return first_step_within(self.acc[neuron], self.ann, tolerance)
 
     def command(self):
         recipe = self.meta["recipe"]
@@ -131,12 +136,9 @@ def spread(values, fmt="{:.2f}", range_fmt=None, unit=""):
 
 def mean_latency(rs, neuron, tolerance):
     """Smallest T where the seeds' mean SNN accuracy is >= their mean ANN accuracy - tolerance."""
-    ann = sum(r.ann for r in rs) / len(rs)
     steps = min(len(r.acc[neuron]) for r in rs)
-    for t in range(steps):
-        if sum(r.acc[neuron][t] for r in rs) / len(rs) >= ann - tolerance - 1e-9:
-            return t + 1
-    return None
+    curve = [sum(r.acc[neuron][t] for r in rs) / len(rs) for t in range(steps)]
+    return first_step_within(curve, sum(r.ann for r in rs) / len(rs), tolerance)
 
 
 def table3_seeds(runs):
