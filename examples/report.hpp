@@ -300,6 +300,7 @@ int run_experiment(const std::string& title, const RunConfig& c) {
   std::string augmentation;
   ds::TrainOptions opt;
   opt.transform = training_transform(c.data_kind, c.augment, c.shift, c.cutout, augmentation);
+  opt.transform_name = augmentation;  // recorded in a checkpoint: a resume with other augmentation is refused
   const std::filesystem::path csv_path = std::filesystem::path(c.out_dir) / "snn_accuracy_per_step.csv";
   const std::filesystem::path weights_path = std::filesystem::path(c.out_dir) / "ann.safetensors";
   Net ann;

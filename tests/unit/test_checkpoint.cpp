@@ -48,6 +48,7 @@ ds::TrainOptions options(int epochs) {
   opt.seed = 3;
   opt.schedule = ds::LrSchedule{};  // cosine over the total: depends on the epoch resumed at
   opt.transform = [](ds::Matrix& x, ds::Rng& rng) { x.array() += rng.uniform(-0.01f, 0.01f); };
+  opt.transform_name = "uniform noise 0.01";
   return opt;
 }
 
@@ -115,6 +116,10 @@ TEST_CASE("checkpoint: contents - epoch, optimizer step and moments, streams; a 
   CHECK(f.metadata.at("epoch") == "2");
   CHECK(f.metadata.at("optimizer") == "SGD");
   CHECK(f.metadata.at("data_size") == "37");
+  CHECK(f.metadata.at("settings.SGD.lr") == "0.01");
+  CHECK(f.metadata.at("settings.SGD.momentum") == "0.9");
+  CHECK(f.metadata.at("settings.schedule") == "cosine, final factor 0");
+  CHECK(f.metadata.at("settings.transform") == "uniform noise 0.01");
   CHECK(f.tensors.count("optimizer.momentum_buffer.0.weight") == 1);
   CHECK(f.tensors.at("optimizer.momentum_buffer.0.weight").shape == std::vector<std::size_t>{3, 1, 3, 3});
   CHECK(f.tensors.count("1.running_var") == 1);
@@ -229,8 +234,37 @@ TEST_CASE("checkpoint: another network, another optimizer or other run options a
   opt.batch_size = 4;
   CHECK_THROWS_WITH_AS(ds::train(target, data, ds::Adam{1e-2f}, opt, ck), doctest::Contains("batch_size = 8"),
                        ds::ConfigError);
-  CHECK(all_values(target) == target_before);
   opt.batch_size = 8;
+  // Settings a std::function or a hyper-parameter carries: each mismatch names its field and both values.
+  CHECK_THROWS_WITH_AS(ds::train(target, data, ds::Adam{1e-3f}, opt, ck),
+                       doctest::Contains("Adam.lr = '0.01', this run has '0.001'"), ds::ConfigError);
+  ds::Adam decayed{1e-2f};
+  decayed.weight_decay = 5e-4f;
+  CHECK_THROWS_WITH_AS(ds::train(target, data, decayed, opt, ck), doctest::Contains("Adam.weight_decay = '0'"),
+                       ds::ConfigError);
+  opt.label_smoothing = 0.1f;
+  CHECK_THROWS_WITH_AS(ds::train(target, data, ds::Adam{1e-2f}, opt, ck),
+                       doctest::Contains("label_smoothing = '0', this run has '0.1'"), ds::ConfigError);
+  opt.label_smoothing = 0.0f;
+  opt.transform_name = "random shifts of up to 1 pixel";
+  CHECK_THROWS_WITH_AS(ds::train(target, data, ds::Adam{1e-2f}, opt, ck),
+                       doctest::Contains("transform = 'uniform noise 0.01', this run has 'random shifts of up to 1 pixel'"),
+                       ds::ConfigError);
+  opt.transform_name = "uniform noise 0.01";
+  opt.schedule.kind = ds::LrSchedule::Kind::constant;
+  CHECK_THROWS_WITH_AS(ds::train(target, data, ds::Adam{1e-2f}, opt, ck),
+                       doctest::Contains("schedule = 'cosine, final factor 0', this run has 'constant'"), ds::ConfigError);
+  opt.schedule = ds::LrSchedule{};
+  // A checkpoint without recorded settings (saved by hand) cannot be checked, so it is not resumed.
+  ds::Adam fresh{1e-2f};
+  ds::TrainProgress bare = ds::detail::fresh_progress(opt, data.size());
+  ds::save_checkpoint(dir / "bare.ckpt", net, fresh, bare);
+  ds::CheckpointOptions bare_ck{dir / "bare.ckpt", true};
+  CHECK_THROWS_WITH_AS(ds::train(target, data, ds::Adam{1e-2f}, opt, bare_ck),
+                       doctest::Contains("label_smoothing = (not recorded)"), ds::ConfigError);
+  CHECK(all_values(target) == target_before);
+  // With the same settings the resume goes ahead.
+  CHECK(ds::train(target, data, ds::Adam{1e-2f}, opt, ck).size() == 1);
   ck.path = dir / "missing_dir" / "x.ckpt";
   CHECK_THROWS_WITH_AS(ds::train(target, data, ds::Adam{1e-2f}, opt, ck), doctest::Contains("does not exist"),
                        ds::ConfigError);

@@ -13,13 +13,19 @@
 ///   "optimizer" ("Adam" / "SGD"), "optimizer.step" (Adam's step count), "seed",
 ///   "batch_size", "data_size" (what the run was started with), and the full states of
 ///   the three random streams of a run, "rng.shuffle", "rng.dropout", "rng.augment"
-///   (std::mt19937_64 text).
+///   (std::mt19937_64 text), and the run's settings as "settings.<key>": "label_smoothing",
+///   "schedule", "transform" (TrainOptions::transform_name) and the optimizer's
+///   hyper-parameters ("Adam.lr", "Adam.beta1", ..., "SGD.momentum", ...), floats written
+///   exactly (shortest round-trip form).
 ///
 /// `train(net, data, optimizer, options, CheckpointOptions{path, resume})` writes one after
-/// every epoch and resumes from it. Writing goes to "<path>.tmp", then a rename, so a
+/// every epoch and resumes from it; a resume whose seed, batch size, data size or settings
+/// differ from the checkpoint's is refused, naming the field (TrainOptions::epochs may
+/// grow: it is the total). Writing goes to "<path>.tmp", then a rename, so a
 /// crash during a save leaves the previous checkpoint intact. Loading is all or nothing: every check (format, network
 /// tensors and shapes, optimizer kind and tensors, metadata) passes before the network,
 /// the optimizer or the run state is changed.
+#include <algorithm>
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
@@ -67,6 +73,46 @@ inline OptimizerSlots optimizer_slots(Adam& a) {
   return {"Adam", {{"exp_avg", &a.state.m}, {"exp_avg_sq", &a.state.v}}, &a.state.t};
 }
 inline OptimizerSlots optimizer_slots(SGD& s) { return {"SGD", {{"momentum_buffer", &s.momentum_buffer}}, nullptr}; }
+
+inline constexpr std::string_view kSettingsPrefix = "settings.";
+
+/// `v` in its shortest form that reads back as the same float.
+inline std::string exact_text(float v) {
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc{} ? std::string(buf, end) : std::string("?");
+}
+
+inline std::vector<std::pair<std::string, std::string>> optimizer_settings(const Adam& a) {
+  return {{"Adam.lr", exact_text(a.lr)},
+          {"Adam.beta1", exact_text(a.beta1)},
+          {"Adam.beta2", exact_text(a.beta2)},
+          {"Adam.eps", exact_text(a.eps)},
+          {"Adam.weight_decay", exact_text(a.weight_decay)}};
+}
+inline std::vector<std::pair<std::string, std::string>> optimizer_settings(const SGD& s) {
+  return {{"SGD.lr", exact_text(s.lr)},
+          {"SGD.momentum", exact_text(s.momentum)},
+          {"SGD.weight_decay", exact_text(s.weight_decay)}};
+}
+
+/// The settings a checkpoint records and a resume must repeat (TrainProgress::settings).
+template <class Optimizer>
+std::vector<std::pair<std::string, std::string>> run_settings(const TrainOptions& o, const Optimizer& optimizer) {
+  const LrSchedule& s = o.schedule;
+  std::string schedule;
+  switch (s.kind) {
+    case LrSchedule::Kind::constant: schedule = "constant"; break;
+    case LrSchedule::Kind::cosine: schedule = "cosine, final factor " + exact_text(s.final_factor); break;
+    case LrSchedule::Kind::step:
+      schedule = "step, every " + std::to_string(s.step_epochs) + " epochs, gamma " + exact_text(s.gamma);
+      break;
+  }
+  std::vector<std::pair<std::string, std::string>> out = {
+      {"label_smoothing", exact_text(o.label_smoothing)}, {"schedule", schedule}, {"transform", o.transform_name}};
+  for (auto& kv : optimizer_settings(optimizer)) out.push_back(std::move(kv));
+  return out;
+}
 
 inline constexpr std::string_view kCheckpointTag = "dualspike 1";
 inline constexpr std::string_view kOptimizerPrefix = "optimizer.";
@@ -132,6 +178,7 @@ void save_checkpoint(const std::filesystem::path& path, Net& net, Optimizer& opt
                    {"rng.shuffle", progress.shuffle.state()},
                    {"rng.dropout", progress.dropout.state()},
                    {"rng.augment", progress.augment.state()}};
+  for (const auto& [key, value] : progress.settings) file.metadata[std::string(detail::kSettingsPrefix) + key] = value;
   write_safetensors(file, path);
 }
 
@@ -161,6 +208,9 @@ template <class Net, class Optimizer>
   progress.shuffle = detail::ckpt_rng(file, "rng.shuffle", name);
   progress.dropout = detail::ckpt_rng(file, "rng.dropout", name);
   progress.augment = detail::ckpt_rng(file, "rng.augment", name);
+  for (const auto& [key, value] : file.metadata)
+    if (key.starts_with(detail::kSettingsPrefix))
+      progress.settings.emplace_back(key.substr(detail::kSettingsPrefix.size()), value);
   const long step = detail::ckpt_number<long>(file, "optimizer.step", name);
   if (progress.epoch < 0 || step < 0)
     throw FormatError("checkpoint '" + name + "': epoch = " + std::to_string(progress.epoch) +
@@ -232,6 +282,7 @@ template <class Net, class Optimizer>
 TrainProgress start_progress(Net& net, Optimizer& optimizer, std::size_t data_size, const TrainOptions& options,
                              const CheckpointOptions& checkpoint, std::vector<std::size_t>& order) {
   TrainProgress fresh = fresh_progress(options, data_size);
+  fresh.settings = run_settings(options, optimizer);
   const std::filesystem::path& path = checkpoint.path;
   std::error_code ec;
   const bool exists = std::filesystem::exists(path, ec);
@@ -256,6 +307,12 @@ TrainProgress start_progress(Net& net, Optimizer& optimizer, std::size_t data_si
     throw mismatch("TrainOptions.batch_size", std::to_string(p.batch_size), std::to_string(options.batch_size));
   if (p.data_size != data_size)
     throw mismatch("a training set size", std::to_string(p.data_size), std::to_string(data_size));
+  for (const auto& [key, now] : fresh.settings) {
+    const auto saved = std::find_if(p.settings.begin(), p.settings.end(), [&](const auto& kv) { return kv.first == key; });
+    if (saved == p.settings.end()) throw mismatch(key.c_str(), "(not recorded)", "'" + now + "'");
+    if (saved->second != now) throw mismatch(key.c_str(), "'" + saved->second + "'", "'" + now + "'");
+  }
+  p.settings = fresh.settings;
   if (p.epoch > options.epochs)
     throw mismatch("epochs done", std::to_string(p.epoch), "TrainOptions.epochs = " + std::to_string(options.epochs));
   // The sample order after p.epoch reshuffles, and a check that the stream matches.

@@ -12,6 +12,7 @@
 #include <functional>
 #include <numeric>
 #include <span>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -47,6 +48,10 @@ struct TrainOptions {
   /// forward pass, e.g. data augmentation (see data/augment.hpp); its random stream is
   /// seeded from `seed` and saved in checkpoints. Not applied by `evaluate`.
   std::function<void(Matrix& batch, Rng& rng)> transform{};
+  /// What `transform` does, in words (e.g. "random shifts of up to 1 pixel"). A
+  /// std::function cannot be compared, so a checkpoint records this name instead and a
+  /// resume with another one is refused. Empty = no name given.
+  std::string transform_name{};
   /// Label smoothing of the cross-entropy (train/loss.hpp), in [0, 1]; 0 = none.
   float label_smoothing = 0.0f;
 
@@ -71,6 +76,10 @@ struct TrainProgress {
   Rng shuffle{0};               ///< the shuffling stream (one reshuffle per epoch)
   Rng dropout{0};               ///< the dropout-mask stream (Workspace::rng)
   Rng augment{0};               ///< the stream passed to TrainOptions::transform
+  /// The run's training settings as (key, text) pairs: label smoothing, schedule,
+  /// transform name and the optimizer's hyper-parameters (checkpoint.hpp fills, saves and
+  /// compares them on resume; `train` without a checkpoint leaves them empty).
+  std::vector<std::pair<std::string, std::string>> settings{};
 };
 
 namespace detail {
@@ -83,7 +92,8 @@ inline TrainProgress fresh_progress(const TrainOptions& options, std::size_t dat
           data_size,
           Rng(options.seed),
           Rng(options.seed ^ 0x9E3779B97F4A7C15ull),   // dropout masks: a stream of their own
-          Rng(options.seed ^ 0xD1B54A32D192ED03ull)};  // transform (augmentation) stream
+          Rng(options.seed ^ 0xD1B54A32D192ED03ull),  // transform (augmentation) stream
+          {}};
 }
 
 /// The checks `train` makes before anything else (see `train`).
