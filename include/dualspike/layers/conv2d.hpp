@@ -73,48 +73,62 @@ class Conv2dLayer : public detail::StatelessSpiking<Conv2dLayer<S, OC, K, Stride
     for (Eigen::Index i = 0; i < bias.size(); ++i) bias[i] = rng.uniform(-bound, bound);
   }
 
+  /// The outputs `o` in [first_inside(k, size), end_inside(k, size)) are those whose tap
+  /// `k` lands inside an input axis of `size` values (`0 <= o * Stride + k - Pad < size`);
+  /// the others read the zero padding.
+  static constexpr std::size_t first_inside(std::size_t k, std::size_t outputs) noexcept {
+    const std::size_t o = k >= Pad ? 0 : (Pad - k + Stride - 1) / Stride;
+    return o < outputs ? o : outputs;
+  }
+  static constexpr std::size_t end_inside(std::size_t k, std::size_t size, std::size_t outputs) noexcept {
+    if (size + Pad <= k) return 0;
+    const std::size_t o = (size + Pad - k + Stride - 1) / Stride;
+    return o < outputs ? o : outputs;
+  }
+
   /// Writes the `positions x fan_in` patch matrix of one sample (`image`: C*H*W floats,
-  /// CHW) into `patches`; out-of-image taps are 0.
+  /// CHW) into `patches`; out-of-image taps are 0. Each row of taps is copied over the
+  /// range of outputs that reads the image (no test per element).
   static void im2col(const float* image, Matrix& patches) {
     patches.resize(positions, fan_in);
     for (std::size_t c = 0; c < S::channels; ++c)
-      for (std::size_t ky = 0; ky < K; ++ky)
+      for (std::size_t ky = 0; ky < K; ++ky) {
+        const std::size_t y_lo = first_inside(ky, out_height), y_hi = end_inside(ky, S::height, out_height);
         for (std::size_t kx = 0; kx < K; ++kx) {
+          const std::size_t x_lo = first_inside(kx, out_width), x_hi = std::max(x_lo, end_inside(kx, S::width, out_width));
           float* col = patches.col(static_cast<Eigen::Index>((c * K + ky) * K + kx)).data();
           for (std::size_t oy = 0; oy < out_height; ++oy) {
-            const std::ptrdiff_t y = static_cast<std::ptrdiff_t>(oy * Stride + ky) - static_cast<std::ptrdiff_t>(Pad);
             float* row = col + oy * out_width;
-            if (y < 0 || y >= static_cast<std::ptrdiff_t>(S::height)) {
-              for (std::size_t ox = 0; ox < out_width; ++ox) row[ox] = 0.0f;
+            if (oy < y_lo || oy >= y_hi) {
+              std::fill(row, row + out_width, 0.0f);
               continue;
             }
-            const float* src = image + (c * S::height + static_cast<std::size_t>(y)) * S::width;
-            for (std::size_t ox = 0; ox < out_width; ++ox) {
-              const std::ptrdiff_t x = static_cast<std::ptrdiff_t>(ox * Stride + kx) - static_cast<std::ptrdiff_t>(Pad);
-              row[ox] = (x < 0 || x >= static_cast<std::ptrdiff_t>(S::width)) ? 0.0f : src[x];
-            }
+            // Input (y, x) of output (oy, x_lo): y = oy * Stride + ky - Pad >= 0, likewise x.
+            const float* src = image + (c * S::height + oy * Stride + ky - Pad) * S::width + (x_lo * Stride + kx - Pad);
+            std::fill(row, row + x_lo, 0.0f);
+            for (std::size_t ox = x_lo; ox < x_hi; ++ox) row[ox] = src[(ox - x_lo) * Stride];
+            std::fill(row + x_hi, row + out_width, 0.0f);
           }
         }
+      }
   }
 
   /// Adds the patch-matrix gradient `dpatches` back onto the image gradient (the adjoint
   /// of im2col); `image_grad` must hold C*H*W floats.
   static void col2im_add(const Matrix& dpatches, float* image_grad) {
     for (std::size_t c = 0; c < S::channels; ++c)
-      for (std::size_t ky = 0; ky < K; ++ky)
+      for (std::size_t ky = 0; ky < K; ++ky) {
+        const std::size_t y_lo = first_inside(ky, out_height), y_hi = end_inside(ky, S::height, out_height);
         for (std::size_t kx = 0; kx < K; ++kx) {
+          const std::size_t x_lo = first_inside(kx, out_width), x_hi = std::max(x_lo, end_inside(kx, S::width, out_width));
           const float* col = dpatches.col(static_cast<Eigen::Index>((c * K + ky) * K + kx)).data();
-          for (std::size_t oy = 0; oy < out_height; ++oy) {
-            const std::ptrdiff_t y = static_cast<std::ptrdiff_t>(oy * Stride + ky) - static_cast<std::ptrdiff_t>(Pad);
-            if (y < 0 || y >= static_cast<std::ptrdiff_t>(S::height)) continue;
-            float* dst = image_grad + (c * S::height + static_cast<std::size_t>(y)) * S::width;
+          for (std::size_t oy = y_lo; oy < y_hi; ++oy) {
+            float* dst = image_grad + (c * S::height + oy * Stride + ky - Pad) * S::width + (x_lo * Stride + kx - Pad);
             const float* row = col + oy * out_width;
-            for (std::size_t ox = 0; ox < out_width; ++ox) {
-              const std::ptrdiff_t x = static_cast<std::ptrdiff_t>(ox * Stride + kx) - static_cast<std::ptrdiff_t>(Pad);
-              if (x >= 0 && x < static_cast<std::ptrdiff_t>(S::width)) dst[x] += row[ox];
-            }
+            for (std::size_t ox = x_lo; ox < x_hi; ++ox) dst[(ox - x_lo) * Stride] += row[ox];
           }
         }
+      }
   }
 
   /// y = conv(x) + bias for every sample (column) of `x`; each sample's GEMM is a
