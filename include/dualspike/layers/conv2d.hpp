@@ -87,32 +87,20 @@ class Conv2dLayer : public detail::StatelessSpiking<Conv2dLayer<S, OC, K, Stride
   }
 
   /// Writes the `positions x fan_in` patch matrix of one sample (`image`: C*H*W floats,
-  /// CHW) into `patches`; out-of-image taps are 0. Each row of taps is copied over the
-  /// range of outputs that reads the image (no test per element).
+  /// CHW) into `patches`; out-of-image taps are 0. No test per element: each column is
+  /// copied over the range of outputs that reads the image, and the padding written apart.
   static void im2col(const float* image, Matrix& patches) {
     patches.resize(positions, fan_in);
     for (std::size_t c = 0; c < S::channels; ++c)
-      for (std::size_t ky = 0; ky < K; ++ky) {
-        const std::size_t y_lo = first_inside(ky, out_height), y_hi = end_inside(ky, S::height, out_height);
+      for (std::size_t ky = 0; ky < K; ++ky)
         for (std::size_t kx = 0; kx < K; ++kx) {
-          const std::size_t x_lo = first_inside(kx, out_width), x_hi = std::max(x_lo, end_inside(kx, S::width, out_width));
           float* col = patches.col(static_cast<Eigen::Index>((c * K + ky) * K + kx)).data();
-          for (std::size_t oy = 0; oy < out_height; ++oy) {
-            float* row = col + oy * out_width;
-            if (oy < y_lo || oy >= y_hi) {
-              std::fill(row, row + out_width, 0.0f);
-              continue;
-            }
-            // Input (y, x) of output (oy, x_lo): y = oy * Stride + ky - Pad >= 0, likewise x.
-            const float* src = image + (c * S::height + oy * Stride + ky - Pad) * S::width + (x_lo * Stride + kx - Pad);
-            std::fill(row, row + x_lo, 0.0f);
-            for (std::size_t ox = x_lo; ox < x_hi; ++ox) row[ox] = src[(ox - x_lo) * Stride];
-            std::fill(row + x_hi, row + out_width, 0.0f);
-          }
+          if constexpr (Stride == 1 && out_width == S::width)
+            same_width_column(image + c * S::height * S::width, ky, kx, col);
+          else
+            column(image + c * S::height * S::width, ky, kx, col);
         }
-      }
   }
-
   /// Adds the patch-matrix gradient `dpatches` back onto the image gradient (the adjoint
   /// of im2col); `image_grad` must hold C*H*W floats.
   static void col2im_add(const Matrix& dpatches, float* image_grad) {
@@ -257,6 +245,50 @@ class Conv2dLayer : public detail::StatelessSpiking<Conv2dLayer<S, OC, K, Stride
 
 
  private:
+  /// Column (ky, kx) of the patch matrix, from one channel's `plane` (H*W floats), row by row.
+  static void column(const float* plane, std::size_t ky, std::size_t kx, float* col) {
+    const std::size_t y_lo = first_inside(ky, out_height), y_hi = end_inside(ky, S::height, out_height);
+    const std::size_t x_lo = first_inside(kx, out_width), x_hi = std::max(x_lo, end_inside(kx, S::width, out_width));
+    for (std::size_t oy = 0; oy < out_height; ++oy) {
+      float* row = col + oy * out_width;
+      if (oy < y_lo || oy >= y_hi) {
+        std::fill(row, row + out_width, 0.0f);
+        continue;
+      }
+      // Input (y, x) of output (oy, x_lo): y = oy * Stride + ky - Pad >= 0, likewise x.
+      const float* src = plane + (oy * Stride + ky - Pad) * S::width + (x_lo * Stride + kx - Pad);
+      std::fill(row, row + x_lo, 0.0f);
+      for (std::size_t ox = x_lo; ox < x_hi; ++ox) row[ox] = src[(ox - x_lo) * Stride];
+      std::fill(row + x_hi, row + out_width, 0.0f);
+    }
+  }
+  /// The same column when Stride = 1 and the output is as wide as the input ("same"
+  /// padding, 2 Pad = K - 1): the rows [y_lo, y_hi) of the column are the plane's rows
+  /// shifted by (ky - Pad, kx - Pad), one contiguous copy, after which the (at most Pad)
+  /// entries per row that wrapped around a row's end are set to 0.
+  static void same_width_column(const float* plane, std::size_t ky, std::size_t kx, float* col) {
+    constexpr std::size_t OW = out_width;
+    const std::size_t y_lo = first_inside(ky, out_height), y_hi = std::max(y_lo, end_inside(ky, S::height, out_height));
+    const std::size_t x_lo = first_inside(kx, OW), x_hi = std::max(x_lo, end_inside(kx, S::width, OW));
+    if (y_lo == y_hi || x_lo == x_hi) {  // the tap reads only padding
+      std::fill(col, col + positions, 0.0f);
+      return;
+    }
+    std::fill(col, col + y_lo * OW, 0.0f);
+    std::fill(col + y_hi * OW, col + positions, 0.0f);
+    // col[oy * OW + ox] = plane[(oy + ky - Pad) * W + ox + kx - Pad] for the inside outputs;
+    // `first` and `last` bound the copied entries so that the plane is never read outside.
+    float* block = col + y_lo * OW;
+    const std::size_t n = (y_hi - y_lo) * OW, first = x_lo, last = n - (OW - x_hi);
+    const float* src = plane + (y_lo + ky - Pad) * S::width + (x_lo + kx - Pad);  // the input of output x_lo
+    std::copy(src, src + (last - first), block + first);
+    for (std::size_t oy = 0; oy < y_hi - y_lo; ++oy) {
+      float* row = block + oy * OW;
+      for (std::size_t ox = 0; ox < x_lo; ++ox) row[ox] = 0.0f;
+      for (std::size_t ox = x_hi; ox < OW; ++ox) row[ox] = 0.0f;
+    }
+  }
+
   /// Sample j's output map (or its gradient) as a `positions x OC` column-major matrix.
   static Eigen::Map<Matrix> output_map(Matrix& m, Eigen::Index j) {
     return {m.col(j).data(), static_cast<Eigen::Index>(positions), static_cast<Eigen::Index>(OC)};
