@@ -48,13 +48,26 @@ class Conv2dLayer : public detail::StatelessSpiking<Conv2dLayer<S, OC, K, Stride
   static constexpr std::size_t out_width = (S::width + 2 * Pad - K) / Stride + 1;
   using input_shape = S;
   using output_shape = Shape<OC, out_height, out_width>;
+  /// The outputs `o` in [lo, hi) of one axis (`outputs` of them over `size` inputs) whose
+  /// tap `k` lands inside the input, `0 <= o * Stride + k - Pad < size`; the others read
+  /// the zero padding. Always lo <= hi.
+  struct TapRange {
+    std::size_t lo, hi;
+  };
+  static constexpr TapRange inside_outputs(std::size_t k, std::size_t size, std::size_t outputs) noexcept {
+    const std::size_t first = k >= Pad ? 0 : (Pad - k + Stride - 1) / Stride;
+    const std::size_t end = size + Pad <= k ? 0 : (size + Pad - k + Stride - 1) / Stride;
+    const std::size_t lo = std::min(first, outputs);
+    return {lo, std::max(lo, std::min(end, outputs))};
+  }
   /// Taps of all windows along one axis (`outputs` windows over `size` inputs) that land
   /// inside the input, not in the padding.
   static constexpr std::size_t valid_taps(std::size_t outputs, std::size_t size) noexcept {
     std::size_t n = 0;
-    for (std::size_t o = 0; o < outputs; ++o)
-      for (std::size_t k = 0; k < K; ++k)
-        if (o * Stride + k >= Pad && o * Stride + k - Pad < size) ++n;
+    for (std::size_t k = 0; k < K; ++k) {
+      const TapRange r = inside_outputs(k, size, outputs);
+      n += r.hi - r.lo;
+    }
     return n;
   }
   /// Rows of the im2col patch matrix of one sample, and its columns (fan-in of an output).
@@ -71,19 +84,6 @@ class Conv2dLayer : public detail::StatelessSpiking<Conv2dLayer<S, OC, K, Stride
     const float bound = 1.0f / std::sqrt(static_cast<float>(fan_in));
     for (Eigen::Index i = 0; i < weight.size(); ++i) weight.data()[i] = rng.uniform(-bound, bound);
     for (Eigen::Index i = 0; i < bias.size(); ++i) bias[i] = rng.uniform(-bound, bound);
-  }
-
-  /// The outputs `o` in [first_inside(k, size), end_inside(k, size)) are those whose tap
-  /// `k` lands inside an input axis of `size` values (`0 <= o * Stride + k - Pad < size`);
-  /// the others read the zero padding.
-  static constexpr std::size_t first_inside(std::size_t k, std::size_t outputs) noexcept {
-    const std::size_t o = k >= Pad ? 0 : (Pad - k + Stride - 1) / Stride;
-    return o < outputs ? o : outputs;
-  }
-  static constexpr std::size_t end_inside(std::size_t k, std::size_t size, std::size_t outputs) noexcept {
-    if (size + Pad <= k) return 0;
-    const std::size_t o = (size + Pad - k + Stride - 1) / Stride;
-    return o < outputs ? o : outputs;
   }
 
   /// Writes the `positions x fan_in` patch matrix of one sample (`image`: C*H*W floats,
@@ -106,9 +106,9 @@ class Conv2dLayer : public detail::StatelessSpiking<Conv2dLayer<S, OC, K, Stride
   static void col2im_add(const Matrix& dpatches, float* image_grad) {
     for (std::size_t c = 0; c < S::channels; ++c)
       for (std::size_t ky = 0; ky < K; ++ky) {
-        const std::size_t y_lo = first_inside(ky, out_height), y_hi = end_inside(ky, S::height, out_height);
+        const auto [y_lo, y_hi] = inside_outputs(ky, S::height, out_height);
         for (std::size_t kx = 0; kx < K; ++kx) {
-          const std::size_t x_lo = first_inside(kx, out_width), x_hi = std::max(x_lo, end_inside(kx, S::width, out_width));
+          const auto [x_lo, x_hi] = inside_outputs(kx, S::width, out_width);
           const float* col = dpatches.col(static_cast<Eigen::Index>((c * K + ky) * K + kx)).data();
           for (std::size_t oy = y_lo; oy < y_hi; ++oy) {
             float* dst = image_grad + (c * S::height + oy * Stride + ky - Pad) * S::width + (x_lo * Stride + kx - Pad);
@@ -247,8 +247,8 @@ class Conv2dLayer : public detail::StatelessSpiking<Conv2dLayer<S, OC, K, Stride
  private:
   /// Column (ky, kx) of the patch matrix, from one channel's `plane` (H*W floats), row by row.
   static void column(const float* plane, std::size_t ky, std::size_t kx, float* col) {
-    const std::size_t y_lo = first_inside(ky, out_height), y_hi = end_inside(ky, S::height, out_height);
-    const std::size_t x_lo = first_inside(kx, out_width), x_hi = std::max(x_lo, end_inside(kx, S::width, out_width));
+    const auto [y_lo, y_hi] = inside_outputs(ky, S::height, out_height);
+    const auto [x_lo, x_hi] = inside_outputs(kx, S::width, out_width);
     for (std::size_t oy = 0; oy < out_height; ++oy) {
       float* row = col + oy * out_width;
       if (oy < y_lo || oy >= y_hi) {
@@ -268,8 +268,8 @@ class Conv2dLayer : public detail::StatelessSpiking<Conv2dLayer<S, OC, K, Stride
   /// entries per row that wrapped around a row's end are set to 0.
   static void same_width_column(const float* plane, std::size_t ky, std::size_t kx, float* col) {
     constexpr std::size_t OW = out_width;
-    const std::size_t y_lo = first_inside(ky, out_height), y_hi = std::max(y_lo, end_inside(ky, S::height, out_height));
-    const std::size_t x_lo = first_inside(kx, OW), x_hi = std::max(x_lo, end_inside(kx, S::width, OW));
+    const auto [y_lo, y_hi] = inside_outputs(ky, S::height, out_height);
+    const auto [x_lo, x_hi] = inside_outputs(kx, S::width, OW);
     if (y_lo == y_hi || x_lo == x_hi) {  // the tap reads only padding
       std::fill(col, col + positions, 0.0f);
       return;
