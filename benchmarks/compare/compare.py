@@ -34,7 +34,7 @@ def one(records, *args, **kw):
     return rs[0] if rs else None
 
 
-def markdown(recs, targets, machine, loaded, threads):
+def markdown(recs, targets, machine, loaded, threads, conv_nets=()):
     """The tables of docs/benchmarks.md for this run."""
     def v(group, case, impl, t=None):
         r = one(recs, group, case, impl, t)
@@ -96,13 +96,31 @@ def markdown(recs, targets, machine, loaded, threads):
         d, l, a = v(g, c, "dualspike"), v(g, c, "torch nn.Linear"), v(g, c, "torch addmv")
         out.append(f"| {label} | {f(d, '{:.0f}')} | {f(l, '{:.0f}')} | {f(a, '{:.0f}')} | {f(ratio(l, d), '{:.1f}x')} | "
                    f"{f(ratio(a, d), '{:.1f}x')} |")
+    for c in conv_nets:
+        net = c["net"]
+        out.append("")
+        out.append(f"{net}, {threads} threads (images/s; weights: {c['weights']}):")
+        out.append("")
+        out.append("| workload | dualspike | PyTorch | dualspike / PyTorch | accuracy dualspike | accuracy PyTorch |")
+        out.append("|---|---|---|---|---|---|")
+        for label, g, case in (("training epoch (60k, batch 128, Adam 1e-3)", "train", f"{net} epoch"),
+                               ("ANN inference (batch 1000)", "ann", net),
+                               ("SNN at the paper's T", "snn", f"{net} T=paper"),
+                               ("SNN at the smallest T within 0.1 points of the ANN", "snn", f"{net} T=within 0.1")):
+            d, p = one(recs, g, case, "dualspike"), one(recs, g, case, "torch")
+            acc = lambda r: f(r.get("accuracy", r.get("train_accuracy")) and 100 * r.get("accuracy", r.get("train_accuracy")),
+                              "{:.2f}%") if r else "—"
+            if g == "snn" and (d or p):
+                label += f" (T = {(d or p).get('T')}; PyTorch batch {p.get('batch') if p else '—'})"
+            out.append(f"| {label} | {f(d and d['value'], '{:.0f}')} | {f(p and p['value'], '{:.0f}')} | "
+                       f"{f(ratio(d and d['value'], p and p['value']), '{:.2f}x')} | {acc(d)} | {acc(p)} |")
     mem = find(recs, "memory")
     if mem:
         out.append("")
         out.append("Peak memory added by one `simulate` call (MiB): " +
                    ", ".join(f"batch {r['batch']} T = {r['T']}: {r['value']:.1f}" for r in mem) + ".")
     out.append("")
-    out.append("Issue-4 targets:")
+    out.append("Targets (issues 4 and 16):")
     out.append("")
     out.append("| target | measured | goal | |")
     out.append("|---|---|---|---|")
@@ -119,12 +137,24 @@ def main():
     ap.add_argument("torch_json")
     ap.add_argument("--out-dir", default="out/compare")
     ap.add_argument("--load-before", default="", help="load average before the run (run.sh passes it)")
+    ap.add_argument("--conv", nargs=2, action="append", default=[], metavar=("DUALSPIKE_JSON", "TORCH_JSON"),
+                    help="records of compare_conv and compare_conv_torch.py for one network (repeatable)")
     args = ap.parse_args()
     with open(args.dualspike_json) as f:
         ds = json.load(f)
     with open(args.torch_json) as f:
         pt = json.load(f)
     recs = ds["records"] + pt["records"]
+    conv_nets = []
+    for pair in args.conv:
+        docs = []
+        for path in pair:
+            with open(path) as f:
+                docs.append(json.load(f))
+        recs += docs[0]["records"] + docs[1]["records"]
+        conv_nets.append(dict(net=docs[0]["net"], weights=docs[0].get("weights"),
+                              dualspike_curve=docs[0].get("snn_accuracy_per_step"),
+                              torch_curve=docs[1].get("snn_accuracy_per_step")))
     threads = ds["threads"]
     load_after = os.getloadavg()
 
@@ -192,6 +222,19 @@ def main():
     target(f"training epoch, {threads} thr: dualspike / PyTorch images/s", d["value"] / p["value"] if d and p else None,
            1.0, detail=f"{d['value']:.0f} / {p['value']:.0f} images/s" if d and p else "")
 
+    if d3 and ann:
+        target("SNN T=3 time / dualspike ANN time (issue 16)", ann["value"] / d3["value"], 1.0, higher_is_better=False,
+               detail=f"ANN {ann['value']:.0f}, SNN {d3['value']:.0f} images/s")
+    for c in conv_nets:
+        net = c["net"]
+        for label, g, case, goal in (("SNN at the paper's T", "snn", f"{net} T=paper", 3.0),
+                                     ("ANN inference", "ann", net, 1.5), ("training epoch", "train", f"{net} epoch", 1.5)):
+            d, p = one(recs, g, case, "dualspike"), one(recs, g, case, "torch")
+            t_info = f" at T={d.get('T')}" if d and g == "snn" else ""
+            target(f"{net} {label}, {threads} thr: dualspike / PyTorch images/s{t_info}",
+                   d["value"] / p["value"] if d and p else None, goal,
+                   detail=f"{d['value']:.0f} / {p['value']:.0f} images/s" if d and p else "")
+
     m3, m32 = one(recs, "memory", "simulate batch 1000 T=3"), one(recs, "memory", "simulate batch 1000 T=32")
     m100 = one(recs, "memory", "simulate batch 100 T=32")
     if m3 and m32:
@@ -203,7 +246,10 @@ def main():
     # ---- accuracy agreement (same weights)
     print("\n=== accuracy, same weights ===")
     agreement = []
-    for group, case in (("ann", "Net1"), ("snn", "Net1 T=3"), ("snn", "Net1 T=32"), ("stream_snn", "Net1 T=3")):
+    cases = [("ann", "Net1"), ("snn", "Net1 T=3"), ("snn", "Net1 T=32"), ("stream_snn", "Net1 T=3")]
+    for c in conv_nets:
+        cases += [("ann", c["net"]), ("snn", f"{c['net']} T=paper"), ("snn", f"{c['net']} T=within 0.1")]
+    for group, case in cases:
         rs = find(recs, group, case)
         accs = {r["impl"]: r.get("accuracy") for r in rs if r.get("accuracy") is not None}
         if accs:
@@ -212,7 +258,7 @@ def main():
             print(f"{group:<10} {case:<10} " + "  ".join(f"{k}: {100 * v:.2f}%" for k, v in accs.items())
                   + ("" if spread <= 0.0005 else f"   <-- differ by {100 * spread:.2f} points"))
 
-    print(f"\n=== issue-4 targets (ratios dualspike / PyTorch, same machine, same thread count) ===")
+    print("\n=== targets (ratios dualspike / PyTorch, same machine, same thread count) ===")
     for t in targets:
         v = "n/a" if t["value"] is None else f"{t['value']:.2f}"
         status = "n/a" if t["met"] is None else ("met" if t["met"] else "MISSED")
@@ -236,9 +282,10 @@ def main():
 
     os.makedirs(args.out_dir, exist_ok=True)
     with open(os.path.join(args.out_dir, "results.md"), "w") as f:
-        f.write(markdown(recs, targets, machine, loaded, threads))
+        f.write(markdown(recs, targets, machine, loaded, threads, conv_nets))
     with open(os.path.join(args.out_dir, "results.json"), "w") as f:
-        json.dump(dict(machine=machine, loaded=loaded, targets=targets, accuracy=agreement, records=recs), f, indent=1)
+        json.dump(dict(machine=machine, loaded=loaded, targets=targets, accuracy=agreement, records=recs,
+                       conv_nets=conv_nets), f, indent=1)
     with open(os.path.join(args.out_dir, "results.csv"), "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["kind", "group", "case", "impl", "threads", "metric", "value", "goal", "met", "detail"])

@@ -25,14 +25,15 @@
 #include <nlohmann/json.hpp>
 
 #include "../bench_common.hpp"
+#include "recorder.hpp"
 
 namespace ds = dualspike;
 using json = nlohmann::json;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+using ds::bench::Clock;
+using ds::bench::seconds_since;
 
 struct Config {
   std::string data_dir = "data/mnist";
@@ -48,21 +49,6 @@ struct Config {
   std::size_t train_images = 60000, test_images = 10000, stream_images = 1000;
   std::size_t triad_elems = std::size_t{1} << 26;  // 256 MiB per float array, 768 MiB in all
   int reps = 5;
-};
-
-class Recorder {
- public:
-  void add(const std::string& group, const std::string& case_name, int threads, const std::string& metric,
-           double value, json extra = json::object()) {
-    json r = {{"group", group}, {"case", case_name}, {"impl", "dualspike"},
-              {"threads", threads}, {"metric", metric}, {"value", value}};
-    for (auto& [k, v] : extra.items()) r[k] = v;
-    records_.push_back(r);
-    std::printf("  %-10s %-28s %-22s threads=%d  %12.4g %s\n", group.c_str(), case_name.c_str(), "dualspike", threads,
-                value, metric.c_str());
-    std::fflush(stdout);
-  }
-  json records_ = json::array();
 };
 
 /// Runs `body(lo, hi)` on contiguous chunks of [0, n), one per OpenMP thread.
@@ -149,7 +135,7 @@ bool reset_peak_rss() {
 }
 
 int run(const Config& cfg) {
-  Recorder rec;
+  ds::bench::Recorder rec;
   const auto has = [&](const char* p) { return cfg.phases.find(p) != std::string::npos; };
   std::printf("dualspike %d.%d.%d, OpenMP max threads %d, %s run\n", ds::version_major, ds::version_minor,
               ds::version_patch, ds::bench::max_threads(), cfg.quick ? "quick" : "full");
@@ -323,7 +309,7 @@ int run(const Config& cfg) {
   }
 
   json doc = {{"impl", "dualspike"}, {"quick", cfg.quick}, {"event_reference", cfg.event_reference}, {"event_references", cfg.event_reference ? cfg.event_references : 0}, {"threads", cfg.threads}, {"weights", weights_source},
-              {"records", rec.records_}};
+              {"records", rec.records()}};
   std::ofstream(cfg.out) << doc.dump(1) << "\n";
   std::printf("wrote %s\n", cfg.out.c_str());
   return 0;

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # dualspike vs PyTorch in one run, same machine, same thread count (docs/benchmarks.md):
 # STREAM-like triad, IF step, Net1 training epoch, Net1 ANN/SNN inference on the MNIST test
-# set with the same weights, batch-1 streaming. Prints every figure and the issue-4 ratios;
-# writes out/compare/{dualspike,torch,results}.json, results.csv and net1.safetensors.
+# set with the same weights, batch-1 streaming; then the convolutional networks (Net2 on
+# MNIST at T = 11, Net4 on Fashion-MNIST at T = 79, the paper's latencies): one training
+# epoch, ANN and SNN inference of the 10k test images, same weights on both sides, and the
+# SNN at the smallest T within 0.1 points of the ANN. Prints every figure and the ratios of
+# issues 4 and 16; writes out/compare/{dualspike,torch,results}.json, results.csv and .md,
+# net{1,2,4}.safetensors and net{2,4}_{dualspike,torch}.json.
 #
 #   bash benchmarks/compare/run.sh [--quick] [--threads N] [--weights FILE | --train-weights]
+#                                  [--net2-weights FILE] [--net4-weights FILE] [--no-conv]
 #
 #   --quick          small sizes: shows that everything works; figures not meaningful
 #   --threads        threads of the batched cases (default 2); streaming always uses 1
@@ -12,19 +17,26 @@
 #                    names); default: the main job's out/net1_mnist/ann.safetensors if
 #                    `bash scripts/main.sh` has run, else trained here for one epoch
 #   --train-weights  train them here (1 epoch, Adam 3e-3) even if the main job's exist
+#   --net2-weights, --net4-weights
+#                    weights of the convolutional networks (e.g. paper_net's ann.safetensors);
+#                    default: the network trained by the timed epoch (1 epoch, Adam 1e-3)
+#   --no-conv        Net1 only
 #   --wait-quiet     after building, wait (up to 30 min) for a 1-minute load average < 0.5
 # Environment: DUALSPIKE_BENCH_BUILD_DIR (default build-bench), OUT_DIR (default out/compare).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-quick=() threads=2 weights="" train_weights=0 wait_quiet=0
+quick=() threads=2 weights="" train_weights=0 wait_quiet=0 conv=1 net2_weights="" net4_weights=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=(--quick) ;;
     --threads) threads="$2"; shift ;;
     --weights) weights=$(realpath "$2"); shift ;;
     --train-weights) train_weights=1 ;;
+    --net2-weights) net2_weights=$(realpath "$2"); shift ;;
+    --net4-weights) net4_weights=$(realpath "$2"); shift ;;
+    --no-conv) conv=0 ;;
     --wait-quiet) wait_quiet=1 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -51,7 +63,7 @@ out="${OUT_DIR:-$root/out/compare}"
 mkdir -p "$out"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DDUALSPIKE_BUILD_BENCHMARKS=ON \
       -DDUALSPIKE_BUILD_TESTS=OFF -DDUALSPIKE_BUILD_EXAMPLES=OFF >/dev/null
-cmake --build "$build" --target compare_dualspike -j"$(nproc)"
+cmake --build "$build" --target compare_dualspike compare_conv -j"$(nproc)"
 
 if [ $wait_quiet = 1 ]; then
   for _ in $(seq 1 180); do
@@ -72,5 +84,20 @@ LD_LIBRARY_PATH="$openblas_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
   "$py" "$root/benchmarks/compare/compare_torch.py" --data-dir "$root/data/mnist" --threads "$threads" \
   --weights "$out/net1.safetensors" --out "$out/torch.json" "${quick[@]}"
 
+conv_args=()
+if [ $conv = 1 ]; then
+  for spec in "net2 mnist 11 $net2_weights" "net4 fashion-mnist 79 $net4_weights"; do
+    read -r net data T w <<< "$spec"
+    echo "== $net on $data, T = $T: dualspike"
+    "$build/benchmarks/compare/compare_conv" --net "$net" --data-dir "$root/data/$data" -T "$T" --threads "$threads" \
+      --out "$out/${net}_dualspike.json" --weights-out "$out/$net.safetensors" ${w:+--weights-in "$w"} "${quick[@]}"
+    echo "== $net on $data, T = $T: PyTorch"
+    LD_LIBRARY_PATH="$openblas_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+      "$py" "$root/benchmarks/compare/compare_conv_torch.py" --net "$net" --data-dir "$root/data/$data" -T "$T" \
+      --threads "$threads" --weights "$out/$net.safetensors" --out "$out/${net}_torch.json" "${quick[@]}"
+    conv_args+=(--conv "$out/${net}_dualspike.json" "$out/${net}_torch.json")
+  done
+fi
+
 "$py" "$root/benchmarks/compare/compare.py" "$out/dualspike.json" "$out/torch.json" --out-dir "$out" \
-  --load-before "$load_before"
+  --load-before "$load_before" "${conv_args[@]}"
