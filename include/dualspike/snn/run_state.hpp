@@ -70,14 +70,21 @@ class RunState {
   typename slots_of<typename Snn::layers_type>::type slots_;
   Matrix input_current_;  ///< the constant output of the layers before the first neuron layer
   Matrix readout_;
-  std::array<Matrix, 2> buffers_;
+  /// The output of each layer at the latest step (those that return their own state's
+  /// current leave theirs empty). One per layer, not two shared in turn: a buffer that
+  /// changed size at every layer would be reallocated at every step, and above glibc's
+  /// mmap threshold (32 MiB) each reallocation is fresh pages to fault in.
+  std::array<Matrix, num_layers> buffers_;
   std::array<std::size_t, num_layers> spikes_{};
   std::array<std::uint64_t, num_layers> sops_{};
   Eigen::Index batch_ = 0;
   std::size_t time_step_ = 0;
   bool begun_ = false;
-  /// Time blocks: every step's outputs of the block's layers, and their spike counts.
-  std::array<Matrix, 2> block_buffers_;
+  /// Time blocks: every step's outputs of each neuron layer (one buffer per layer, as
+  /// above), the last layer's outputs of the block (`block_output_`, pointing into a
+  /// buffer or an event-path state) and the spike counts.
+  std::array<Matrix, num_layers> block_buffers_;
+  const Matrix* block_output_ = nullptr;
   struct StepCounts {
     std::array<std::size_t, num_layers> spikes{};
     std::array<std::uint64_t, num_layers> sops{};

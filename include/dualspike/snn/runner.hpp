@@ -173,8 +173,8 @@ class Runner {
         st.prime_from_zero(l.bias, x.rows(), x.cols());
         s.input_current_ = detail::propagate_dense(l.weight, l.bias, x, st, options_.propagation, options_.event_threshold);
       } else {
-        step_layer<i.value>(s.input_current_, s, s.buffers_[0]);
-        s.input_current_.swap(s.buffers_[0]);
+        step_layer<i.value>(s.input_current_, s, s.buffers_[i.value]);
+        s.input_current_.swap(s.buffers_[i.value]);
       }
     });
     detail::for_each_index<num_layers - first_neuron>([&](auto k) {
@@ -222,15 +222,13 @@ class Runner {
       s.readout_ += s.input_current_;
     } else {
       const Matrix* in = &s.input_current_;
-      std::size_t cur = 0;
       detail::for_each_index<num_layers - first_neuron>([&](auto k) {
         constexpr std::size_t i = first_neuron + k.value;
-        in = &step_layer<i>(*in, s, s.buffers_[cur]);
+        in = &step_layer<i>(*in, s, s.buffers_[i]);
         if constexpr (SpikingNeuron<layer<i>>) {
           count_spikes<i>(*in, s.spikes_[i], s.sops_[i]);
           observe(std::integral_constant<std::size_t, i>{}, *in);
         }
-        cur = 1 - cur;
       });
       s.readout_ += *in;
     }
@@ -277,7 +275,7 @@ class Runner {
         const std::size_t n = steps * (b + 1) / blocks - steps * b / blocks;
         if constexpr (blockable) step_block(s, static_cast<Eigen::Index>(n));
         for (std::size_t t = 0; t < n; ++t) {
-          s.readout_ += s.block_buffers_[0].middleCols(static_cast<Eigen::Index>(t) * s.batch_, s.batch_);
+          s.readout_ += s.block_output_->middleCols(static_cast<Eigen::Index>(t) * s.batch_, s.batch_);
           s.spikes_ = s.block_spikes_[t].spikes;
           s.sops_ = s.block_spikes_[t].sops;
           ++s.time_step_;
@@ -371,24 +369,22 @@ class Runner {
   }
 
   /// One time block of `n` steps (see `run`); leaves the last layer's output of every step
-  /// of the block in `s.block_buffers_[0]` (`output_size x (n * batch)`) and the spike
+  /// of the block in `*s.block_output_` (`output_size x (n * batch)`) and the spike
   /// counts in `s.block_spikes_`.
   void step_block(State& s, Eigen::Index n) const {
     s.block_spikes_.resize(static_cast<std::size_t>(n));
     const Matrix* in = &s.input_current_;
-    std::size_t cur = 1;
     detail::for_each_index<num_layers - first_neuron>([&](auto k) {
       constexpr std::size_t i = first_neuron + k.value;
       const auto& l = net_.template get<i>();
       if constexpr (SpikingNeuron<layer<i>>) {
-        Matrix& out = s.block_buffers_[cur];
+        Matrix& out = s.block_buffers_[i];
         l.steps(*in, std::get<i>(s.slots_), out, n);
         for (Eigen::Index t = 0; t < n; ++t) {
           auto& counts = s.block_spikes_[static_cast<std::size_t>(t)];
           count_spikes<i>(out.middleCols(t * s.batch_, s.batch_), counts.spikes[i], counts.sops[i]);
         }
         in = &out;
-        cur = 1 - cur;
       } else {
         in = &detail::propagate_dense_steps(l.weight, l.bias, *in, s.batch_, std::get<i>(s.slots_),
                                             options_.propagation, options_.event_threshold);
@@ -398,7 +394,7 @@ class Runner {
         }
       }
     });
-    if (in != &s.block_buffers_[0]) s.block_buffers_[0] = *in;
+    s.block_output_ = in;
   }
 
   template <class L>
