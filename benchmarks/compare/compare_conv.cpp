@@ -4,7 +4,8 @@
 // compare_conv_torch.py then loads. Writes flat JSON records like compare_dualspike.
 //
 //   compare_conv --net net2 --data-dir data/mnist --time-steps 11 --out out/compare/net2_dualspike.json
-//                --weights-out out/compare/net2.safetensors [--weights-in FILE] [--quick]
+//                --weights-out out/compare/net2.safetensors [--weights-in FILE] [--phases train,ann,snn]
+//                [--quick]
 //
 // Weights for inference: --weights-in (safetensors with PyTorch state_dict names, e.g.
 // paper_net's ann.safetensors), else the network trained by the timed epoch (Adam 1e-3,
@@ -16,6 +17,7 @@
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -36,12 +38,23 @@ struct Config {
   std::string data_dir = "data/mnist";
   std::string out = "out/compare/net2_dualspike.json";
   std::string weights_in, weights_out;
+  std::string phases = "train,ann,snn";
   std::size_t time_steps = 11;
   std::size_t batch = 1000;
   int threads = 2;
   bool quick = false;
   std::size_t train_images = 60000, test_images = 10000;
 };
+
+int write(const Config& cfg, const std::string& name, const std::string& weights_source, double ann_accuracy,
+          const std::vector<double>& snn_accuracy, const ds::bench::Recorder& rec) {
+  json doc = {{"impl", "dualspike"}, {"net", name}, {"quick", cfg.quick}, {"threads", cfg.threads},
+              {"weights", weights_source}, {"ann_accuracy", ann_accuracy}, {"snn_accuracy_per_step", snn_accuracy},
+              {"records", rec.records()}};
+  std::ofstream(cfg.out) << doc.dump(1) << "\n";
+  std::printf("wrote %s\n", cfg.out.c_str());
+  return 0;
+}
 
 template <class Net>
 int run(const Config& cfg, const std::string& name) {
@@ -52,13 +65,18 @@ int run(const Config& cfg, const std::string& name) {
   if (train_set.size() > cfg.train_images) train_set = train_set.slice(0, cfg.train_images);
   if (test_set.size() > cfg.test_images) test_set = test_set.slice(0, cfg.test_images);
   Net ann;
+  const auto has = [&](const char* p) { return cfg.phases.find(p) != std::string::npos; };
+  if (!has("train") && cfg.weights_in.empty())
+    throw ds::ConfigError("--phases without train needs --weights-in (the weights come from the timed epoch)");
 
-  std::printf("[train] %s, 1 epoch, %zu images, batch 128, Adam lr 1e-3 (constant)\n", name.c_str(), train_set.size());
-  const auto reports = ds::bench::train_net(ann, train_set, train_set.size(), 1e-3f, 1, 1);
-  rec.add("train", name + " epoch", cfg.threads, "images/s", reports.back().images_per_second,
-          {{"images", train_set.size()}, {"seconds", reports.back().seconds},
-           {"train_accuracy", reports.back().accuracy}});
   std::string weights_source = "the timed training epoch (Adam 1e-3, batch 128, seed 1)";
+  if (has("train")) {
+    std::printf("[train] %s, 1 epoch, %zu images, batch 128, Adam lr 1e-3 (constant)\n", name.c_str(), train_set.size());
+    const auto reports = ds::bench::train_net(ann, train_set, train_set.size(), 1e-3f, 1, 1);
+    rec.add("train", name + " epoch", cfg.threads, "images/s", reports.back().images_per_second,
+            {{"images", train_set.size()}, {"seconds", reports.back().seconds},
+             {"train_accuracy", reports.back().accuracy}});
+  }
   if (!cfg.weights_in.empty()) {
     ds::load_safetensors(ann, cfg.weights_in);
     weights_source = cfg.weights_in;
@@ -68,13 +86,15 @@ int run(const Config& cfg, const std::string& name) {
 
   double best = 1e30;
   ds::Evaluation e;
-  for (int r = 0; r < 3; ++r) {
+  for (int r = 0; r < (has("ann") ? 3 : 1); ++r) {
     const auto t0 = Clock::now();
     e = ds::evaluate(ann, test_set, cfg.batch);
     best = std::min(best, seconds_since(t0));
   }
-  rec.add("ann", name, cfg.threads, "images/s", static_cast<double>(test_set.size()) / best,
-          {{"batch", cfg.batch}, {"accuracy", e.accuracy}, {"seconds", best}});
+  if (has("ann"))
+    rec.add("ann", name, cfg.threads, "images/s", static_cast<double>(test_set.size()) / best,
+            {{"batch", cfg.batch}, {"accuracy", e.accuracy}, {"seconds", best}});
+  if (!has("snn")) return write(cfg, name, weights_source, e.accuracy, {}, rec);
 
   ds::Runner snn(ds::to_snn(ann));
   // The event path of the dense synapses after the first neuron layer starts each run from
@@ -107,15 +127,7 @@ int run(const Config& cfg, const std::string& name) {
   } else {
     std::printf("[snn] not within 0.1 points of the ANN by T = %zu\n", cfg.time_steps);
   }
-  json curve = json::array();
-  for (double a : paper.accuracy) curve.push_back(a);
-
-  json doc = {{"impl", "dualspike"}, {"net", name}, {"quick", cfg.quick}, {"threads", cfg.threads},
-              {"weights", weights_source}, {"ann_accuracy", e.accuracy}, {"snn_accuracy_per_step", curve},
-              {"records", rec.records()}};
-  std::ofstream(cfg.out) << doc.dump(1) << "\n";
-  std::printf("wrote %s\n", cfg.out.c_str());
-  return 0;
+  return write(cfg, name, weights_source, e.accuracy, paper.accuracy, rec);
 }
 
 }  // namespace
@@ -128,6 +140,7 @@ int main(int argc, char** argv) {
   app.add_option("--out", cfg.out, "JSON records to write");
   app.add_option("--weights-in", cfg.weights_in, "weights (safetensors) for inference; else the timed epoch's");
   app.add_option("--weights-out", cfg.weights_out, "where to save the inference weights (safetensors)");
+  app.add_option("--phases", cfg.phases, "comma-separated subset of train,ann,snn (without train: --weights-in)");
   app.add_option("-T,--time-steps", cfg.time_steps, "time steps of the SNN run")->check(CLI::Range(1, 10000));
   app.add_option("--batch", cfg.batch, "batch size of ANN and SNN inference")->check(CLI::Range(1, 100000));
   app.add_option("--threads", cfg.threads, "threads")->check(CLI::Range(1, 1024));
