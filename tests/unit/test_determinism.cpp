@@ -14,12 +14,14 @@
 #include <dualspike/layers/dense.hpp>
 #include <dualspike/layers/dropout.hpp>
 #include <dualspike/layers/flatten.hpp>
+#include <dualspike/network/evaluate.hpp>
 #include <dualspike/network/sequential.hpp>
 #include <dualspike/train/optimizer.hpp>
 #include <dualspike/train/trainer.hpp>
 
 #include <Eigen/Core>
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <ratio>
@@ -317,4 +319,34 @@ TEST_CASE("backward with dx aliasing dy gives the unaliased results, for every l
   check_alias("Flatten", ds::FlattenLayer<ds::Shape<2, 3, 3>>{}, 2);
   ds::StReLULayer<ds::Shape<12>, std::ratio<1, 2>> st;
   check_alias("StReLU", st, 5);
+}
+
+TEST_CASE("predict into reused buffers: the values of predict(x), buffers kept, evaluate the same for any batch size") {
+  using Net = ds::Sequential<ds::Input<ds::Shape<2, 9, 9>>, ds::Conv2d<4, 3, 1, 1>, ds::StReLU<>, ds::AvgPool2d<2>,
+                             ds::Flatten, ds::Dense<12>, ds::StReLU<>, ds::Dense<5>>;
+  Net net;
+  net.init(3);
+  static_assert(Net::output_floats_per_sample() == 4 * 81 + 4 * 81 + 4 * 16 + 64 + 12 + 12 + 5);
+  Net::InferenceBuffers buffers;
+  const ds::Matrix big = random_matrix(162, 37, 21), small = random_matrix(162, 5, 22);
+  const ds::Matrix* previous = nullptr;
+  std::array<const float*, Net::num_layers> before{};
+  for (const ds::Matrix* x : {&big, &small, &big, &big}) {
+    const ds::Matrix& y = net.predict(*x, buffers);
+    CHECK(y == net.predict(*x));  // bit for bit, whatever ran before in the buffers
+    for (std::size_t i = 0; i < Net::num_layers; ++i) {
+      if (x == previous) CHECK(buffers.outputs[i].data() == before[i]);  // same batch again: not reallocated
+      before[i] = buffers.outputs[i].data();
+    }
+    previous = x;
+  }
+  ds::Dataset d;
+  d.channels = 2;
+  d.height = d.width = 9;
+  d.num_classes = 5;
+  d.images = random_matrix(162, 23, 23);
+  d.labels.assign(23, 0);
+  for (std::size_t i = 0; i < d.labels.size(); ++i) d.labels[i] = static_cast<std::int32_t>(i % 5);
+  const auto all = ds::evaluate(net, d, 1000);
+  for (std::size_t b : {std::size_t{1}, std::size_t{7}, std::size_t{23}}) CHECK(ds::evaluate(net, d, b).predictions == all.predictions);
 }

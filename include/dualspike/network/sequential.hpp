@@ -148,6 +148,33 @@ class Sequential<Input<S>, Specs...> {
     });
   }
 
+  /// Buffers of `predict(x, buffers)`: every layer's output, kept from call to call. One
+  /// per layer, not two shared in turn: a buffer that changed size at every layer would be
+  /// reallocated at every layer of every call (above glibc's 32 MiB mmap threshold, fresh
+  /// pages each time). Costs `output_floats_per_sample() x batch` floats.
+  struct InferenceBuffers {
+    std::array<Matrix, num_layers> outputs;
+  };
+  /// Floats of all layer outputs of one sample (the size of `InferenceBuffers` per sample).
+  [[nodiscard]] static constexpr std::size_t output_floats_per_sample() noexcept {
+    return []<std::size_t... I>(std::index_sequence<I...>) { return (layer_type<I>::output_shape::size + ... + 0); }
+    (std::make_index_sequence<num_layers>{});
+  }
+
+  /// Inference into reused buffers: returns the network output for `x`
+  /// (`input_shape::size x batch`), a reference into `buffers` valid until their next use.
+  /// The same values as `predict(x)`; allocation-free once `buffers` held a batch of this size.
+  /// \throws ShapeError if `x` has the wrong number of rows.
+  const Matrix& predict(const Matrix& x, InferenceBuffers& buffers) const {
+    check_rows(x);
+    const Matrix* in = &x;
+    detail::for_each_index<num_layers>([&](auto i) {
+      get<i>().forward(*in, buffers.outputs[i]);
+      in = &buffers.outputs[i];
+    });
+    return *in;
+  }
+
   /// Inference: returns the network output for `x` (`input_shape::size x batch`).
   [[nodiscard]] Matrix predict(const Matrix& x) const {
     check_rows(x);
