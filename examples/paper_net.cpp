@@ -27,7 +27,7 @@ struct Recipe {
   std::size_t shift = 0;          // --shift (MNIST family)
   float weight_decay = 0.0f;      // --weight-decay
   float label_smoothing = 0.0f;   // --label-smoothing
-  float dropout_hidden = 0.0f;    // --dropout-hidden (Net1 only)
+  float dropout_hidden = 0.0f;    // --dropout-hidden (Net1, Net3, Net4)
 };
 struct PaperRow {
   const char* title;
@@ -42,7 +42,7 @@ const std::map<std::string, PaperRow> kNets = {
               32, "paper Table 3: ANN 98.29%, SNN 98.29%, latency 3, error 0.00%"}},
     {"net2", {"Net2 (12c5-p2-64c5-p2-10) on MNIST", ex::DataKind::idx, "data/mnist", {30, 3e-3f, 2}, {15, 3e-3f}, 32,
               "paper Table 3: ANN 99.29%, SNN 99.29%, latency 11, error 0.00%"}},
-    {"net3", {"Net3 (6400-10) on Fashion-MNIST", ex::DataKind::idx, "data/fashion-mnist", {30, 2e-3f, 1}, {10, 2e-3f},
+    {"net3", {"Net3 (6400-10) on Fashion-MNIST", ex::DataKind::idx, "data/fashion-mnist", {60, 2e-3f, 1}, {10, 2e-3f},
               32, "paper Table 3: ANN 89.90%, SNN 89.92%, latency 11, error -0.02%"}},
     {"net4", {"Net4 (32c5-p2-64c5-p2-1024-10) on Fashion-MNIST", ex::DataKind::idx, "data/fashion-mnist",
               {30, 2e-3f, 1}, {15, 2e-3f}, 128, "paper Table 3: ANN 90.83%, SNN 90.83%, latency 79, error 0.00%"}},
@@ -122,6 +122,15 @@ int main(int argc, char** argv) {
       return ex::run_experiment<ds::nets::Net1DropoutOf<ds::StReLU<>>, ds::nets::Net1Of<ds::StReLU<>>>(
           std::string(row.title) + " [stReLU, dropout in training]\n" + row.table3, cfg);
     if (net == "net1") return run_with_activation<ds::nets::Net1Of, false>(row, cfg);
+    const bool dropout = cfg.dropout_input > 0 || cfg.dropout_hidden > 0;
+    if (net == "net3" && dropout)
+      return ex::run_experiment<ds::nets::Net3DropoutOf<ds::StReLU<>>, ds::nets::Net3Of<ds::StReLU<>>>(
+          std::string(row.title) + " [stReLU, dropout in training]\n" + row.table3, cfg);
+    if (net == "net4" && dropout) {
+      if (cfg.activation != "strelu") throw ds::ConfigError("--dropout-hidden: net4 takes dropout with stReLU only");
+      return ex::run_experiment<ds::nets::Net4DropoutOf<ds::StReLU<>>, ds::nets::Net4Of<ds::StReLU<>>>(
+          std::string(row.title) + " [stReLU, dropout in training]\n" + row.table3, cfg);
+    }
     if (net == "net2") return run_with_activation<ds::nets::Net2Of, true>(row, cfg);
     if (net == "net3") return run_with_activation<ds::nets::Net3Of, false>(row, cfg);
     const std::string title = std::string(row.title) + "\n" + row.table3;

@@ -312,10 +312,12 @@ int run_experiment(const std::string& title, const RunConfig& c) {
   }
 
   int dropout_layers = 0;
+  bool input_dropout = false;
   ds::detail::for_each_index<Net::num_layers>([&](auto i) {
     if constexpr (requires { ann.template get<i>().set_probability(0.0f); }) {  // a Dropout layer
       ann.template get<i>().set_probability(i.value == 0 ? c.dropout_input : c.dropout_hidden);
       ++dropout_layers;
+      input_dropout = input_dropout || i.value == 0;
     }
   });
   ds::detail::for_each_index<Net::num_layers>([&](auto i) {
@@ -323,8 +325,11 @@ int run_experiment(const std::string& title, const RunConfig& c) {
       ann.template get<i>().set_alpha(c.alpha);
   });
   if (dropout_layers == 0 && (c.dropout_input > 0.0f || c.dropout_hidden > 0.0f))
-    throw ds::ConfigError("--dropout-input / --dropout-hidden: this network has no Dropout layers (only Net1's "
-                          "family takes dropout: net1_mnist --dropout-hidden)");
+    throw ds::ConfigError("--dropout-input / --dropout-hidden: this network has no Dropout layers (Net1's family, "
+                          "paper_net's net1, net3 and net4 take dropout)");
+  if (!input_dropout && c.dropout_input > 0.0f)
+    throw ds::ConfigError("--dropout-input " + std::to_string(c.dropout_input) +
+                          ": this network has no input Dropout layer (net4: --dropout-hidden only)");
 
   const ExperimentData data = load_experiment_data(c.data_kind, c.data_dir, c.train_limit, c.test_limit, c.validation);
   const ds::Dataset& train_set = data.train;

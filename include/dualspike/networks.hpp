@@ -44,16 +44,29 @@ using Net2Of = Sequential<Input<Shape<1, 28, 28>>, Conv2d<12, 5>, Act, AvgPool2d
 template <class Act>
 using Net3Of = Sequential<Input<Shape<784>>, Dense<6400>, Act, Dense<10>>;
 
+/// Net3 with dropout for training (p = 0.2 on the input, 0.5 on the hidden layer by
+/// default); `to_snn` gives the same SNN type as Net3.
+template <class Act>
+using Net3DropoutOf = Sequential<Input<Shape<784>>, Dropout<std::ratio<1, 5>>, Dense<6400>, Act, Dropout<>, Dense<10>>;
+
 /// Fashion-MNIST Net4: 32c5-p2-64c5-p2-1024-10.
 template <class Act>
 using Net4Of = Sequential<Input<Shape<1, 28, 28>>, Conv2d<32, 5>, Act, AvgPool2d<2>, Conv2d<64, 5>, Act, AvgPool2d<2>,
                           Flatten, Dense<1024>, Act, Dense<10>>;
 
+/// Net4 with dropout for training after the hidden dense layer's activation (p = 0.5 by
+/// default; no input dropout); `to_snn` gives the same SNN type as Net4.
+template <class Act>
+using Net4DropoutOf = Sequential<Input<Shape<1, 28, 28>>, Conv2d<32, 5>, Act, AvgPool2d<2>, Conv2d<64, 5>, Act,
+                                 AvgPool2d<2>, Flatten, Dense<1024>, Act, Dropout<>, Dense<10>>;
+
 using Net1 = Net1Of<StReLU<>>;
 using Net1Dropout = Net1DropoutOf<StReLU<>>;
 using Net2 = Net2Of<StReLU<>>;
 using Net3 = Net3Of<StReLU<>>;
+using Net3Dropout = Net3DropoutOf<StReLU<>>;
 using Net4 = Net4Of<StReLU<>>;
+using Net4Dropout = Net4DropoutOf<StReLU<>>;
 
 /// One VGG block: a 3x3 convolution with padding 1 and `C` output channels, BatchNorm,
 /// stReLU (the paper adds BatchNorm before each activation of the feature extractor).

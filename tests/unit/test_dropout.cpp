@@ -69,3 +69,20 @@ TEST_CASE("Dropout vanishes in the SNN: Net1Dropout converts to the same SNN typ
   CHECK(snn.get<0>().weight == with.get<1>().weight);
   CHECK(snn.get<4>().bias == with.get<7>().bias);
 }
+
+TEST_CASE("Net3Dropout and Net4Dropout convert to the SNN types of Net3 and Net4, weights unchanged") {
+  static_assert(std::is_same_v<ds::snn_t<ds::nets::Net3Dropout>, ds::snn_t<ds::nets::Net3>>);
+  static_assert(std::is_same_v<ds::snn_t<ds::nets::Net4Dropout>, ds::snn_t<ds::nets::Net4>>);
+  ds::nets::Net3Dropout net3;
+  net3.init(3);
+  const auto snn3 = ds::to_snn(net3);
+  CHECK(snn3.get<0>().weight == net3.get<1>().weight);
+  CHECK(snn3.get<2>().bias == net3.get<4>().bias);
+  ds::nets::Net4Dropout net4;
+  net4.init(4);
+  const auto snn4 = ds::to_snn(net4);
+  constexpr std::size_t last_ann = ds::nets::Net4Dropout::num_layers - 1;
+  constexpr std::size_t last_snn = ds::snn_t<ds::nets::Net4>::num_layers - 1;
+  CHECK(snn4.get<last_snn>().weight == net4.get<last_ann>().weight);
+  CHECK(snn4.get<last_snn>().bias == net4.get<last_ann>().bias);
+}

@@ -36,7 +36,7 @@ inline double accuracy_of(std::span<const std::int32_t> predictions, std::span<c
 /// 1000; VGG16 77 and Net5 46 samples at a time).
 inline constexpr std::size_t kEvaluateBufferBytes = std::size_t{256} << 20;
 
-/// Runs the ANN `net` on every sample of `data`, `batch_size` samples at a time (fewer
+/// Runs the ANN `net` (a `Sequential`) on every sample of `data`, `batch_size` samples at a time (fewer
 /// where their layer outputs would exceed `kEvaluateBufferBytes`); the buffers are reused
 /// from batch to batch.
 /// \throws ShapeError if the data's sample shape differs from the network's input or it
@@ -50,23 +50,14 @@ template <class Net>
   net.validate();
   Evaluation out;
   out.predictions.resize(data.size());
-  if constexpr (requires { typename Net::InferenceBuffers; }) {
-    typename Net::InferenceBuffers buffers;  // reused by every batch
-    Matrix batch;
-    const std::size_t per_sample = std::max<std::size_t>(1, Net::output_floats_per_sample() * sizeof(float));
-    const std::size_t size = std::clamp<std::size_t>(kEvaluateBufferBytes / per_sample, 1, batch_size);
-    for (std::size_t first = 0; first < data.size(); first += size) {
-      const std::size_t n = std::min(size, data.size() - first);
-      batch = data.images.middleCols(static_cast<Eigen::Index>(first), static_cast<Eigen::Index>(n));
-      argmax_columns(net.predict(batch, buffers), std::span(out.predictions).subspan(first, n));
-    }
-  } else {
-    for (std::size_t first = 0; first < data.size(); first += batch_size) {
-      const std::size_t n = std::min(batch_size, data.size() - first);
-      const Matrix logits =
-          net.predict(data.images.middleCols(static_cast<Eigen::Index>(first), static_cast<Eigen::Index>(n)));
-      argmax_columns(logits, std::span(out.predictions).subspan(first, n));
-    }
+  typename Net::InferenceBuffers buffers;  // reused by every batch
+  Matrix batch;
+  const std::size_t per_sample = std::max<std::size_t>(1, Net::output_floats_per_sample() * sizeof(float));
+  const std::size_t size = std::clamp<std::size_t>(kEvaluateBufferBytes / per_sample, 1, batch_size);
+  for (std::size_t first = 0; first < data.size(); first += size) {
+    const std::size_t n = std::min(size, data.size() - first);
+    batch = data.images.middleCols(static_cast<Eigen::Index>(first), static_cast<Eigen::Index>(n));
+    argmax_columns(net.predict(batch, buffers), std::span(out.predictions).subspan(first, n));
   }
   out.accuracy = accuracy_of(out.predictions, data.labels);
   return out;
