@@ -56,6 +56,13 @@ const std::map<std::string, PaperRow> kNets = {
     {"vgg16", {"VGG16 (Net6: 13 conv, classifier 512-512-10) on CIFAR-10", ex::DataKind::cifar10, "data/cifar10",
                {15, 1e-3f}, {1, 1e-3f}, 200, "paper Table 3 (Net6): ANN 93.71%, SNN 93.71%, latency 147, error 0.00%"}},
 };
+/// A row trained with Dropout layers (`TrainOf<stReLU>`) and converted from the same
+/// network without them (`InferOf<stReLU>`).
+template <template <class> class TrainOf, template <class> class InferOf>
+int run_with_dropout(const PaperRow& row, const ex::RunConfig& cfg) {
+  return ex::run_experiment<TrainOf<ds::StReLU<>>, InferOf<ds::StReLU<>>>(
+      std::string(row.title) + " [stReLU, dropout in training]\n" + row.table3, cfg);
+}
 /// `NetOf<Act>` for the activation named by `cfg.activation` (stReLU unless asked; only
 /// networks with `Ablation` are built with the others, the rest refuse them at parse); the
 /// title is `name [activation]` and the paper's row.
@@ -110,6 +117,12 @@ int main(int argc, char** argv) {
     cfg.data_kind = row.data_kind;
   });
   CLI11_PARSE(app, argc, argv);
+  const bool dropout = cfg.dropout_input > 0 || cfg.dropout_hidden > 0;
+  if (dropout && cfg.activation != "strelu") {
+    std::cerr << "--dropout-input / --dropout-hidden: dropout trains stReLU networks only, not --activation "
+              << cfg.activation << "\n";
+    return 2;
+  }
   if (cfg.activation != "strelu" && net != "net2" && net != "net4") {
     std::cerr << "--activation " << cfg.activation << ": only net2 and net4 take another activation than strelu "
               << "(Net1's family: net1_mnist --activation)\n";
@@ -118,19 +131,12 @@ int main(int argc, char** argv) {
 
   try {
     const PaperRow& row = kNets.at(net);
-    if (net == "net1" && (cfg.dropout_input > 0 || cfg.dropout_hidden > 0))
-      return ex::run_experiment<ds::nets::Net1DropoutOf<ds::StReLU<>>, ds::nets::Net1Of<ds::StReLU<>>>(
-          std::string(row.title) + " [stReLU, dropout in training]\n" + row.table3, cfg);
-    if (net == "net1") return run_with_activation<ds::nets::Net1Of, false>(row, cfg);
-    const bool dropout = cfg.dropout_input > 0 || cfg.dropout_hidden > 0;
-    if (net == "net3" && dropout)
-      return ex::run_experiment<ds::nets::Net3DropoutOf<ds::StReLU<>>, ds::nets::Net3Of<ds::StReLU<>>>(
-          std::string(row.title) + " [stReLU, dropout in training]\n" + row.table3, cfg);
-    if (net == "net4" && dropout) {
-      if (cfg.activation != "strelu") throw ds::ConfigError("--dropout-hidden: net4 takes dropout with stReLU only");
-      return ex::run_experiment<ds::nets::Net4DropoutOf<ds::StReLU<>>, ds::nets::Net4Of<ds::StReLU<>>>(
-          std::string(row.title) + " [stReLU, dropout in training]\n" + row.table3, cfg);
+    if (dropout) {
+      if (net == "net1") return run_with_dropout<ds::nets::Net1DropoutOf, ds::nets::Net1Of>(row, cfg);
+      if (net == "net3") return run_with_dropout<ds::nets::Net3DropoutOf, ds::nets::Net3Of>(row, cfg);
+      if (net == "net4") return run_with_dropout<ds::nets::Net4DropoutOf, ds::nets::Net4Of>(row, cfg);
     }
+    if (net == "net1") return run_with_activation<ds::nets::Net1Of, false>(row, cfg);
     if (net == "net2") return run_with_activation<ds::nets::Net2Of, true>(row, cfg);
     if (net == "net3") return run_with_activation<ds::nets::Net3Of, false>(row, cfg);
     const std::string title = std::string(row.title) + "\n" + row.table3;
