@@ -327,9 +327,12 @@ int run_experiment(const std::string& title, const RunConfig& c) {
   if (dropout_layers == 0 && (c.dropout_input > 0.0f || c.dropout_hidden > 0.0f))
     throw ds::ConfigError("--dropout-input / --dropout-hidden: this network has no Dropout layers (Net1's family, "
                           "paper_net's net1, net3 and net4 take dropout)");
-  if (!input_dropout && c.dropout_input > 0.0f)
-    throw ds::ConfigError("--dropout-input " + std::to_string(c.dropout_input) +
+  if (!input_dropout && c.dropout_input > 0.0f) {
+    std::ostringstream value;  // 0.2 rather than std::to_string's 0.200000
+    value << c.dropout_input;
+    throw ds::ConfigError("--dropout-input " + value.str() +
                           ": this network has no input Dropout layer (net4: --dropout-hidden only)");
+  }
 
   const ExperimentData data = load_experiment_data(c.data_kind, c.data_dir, c.train_limit, c.test_limit, c.validation);
   const ds::Dataset& train_set = data.train;

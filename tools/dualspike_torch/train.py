@@ -5,7 +5,7 @@
 
 (run from tools/, or with PYTHONPATH=tools). Adam with a cosine schedule to 0, batch 128,
 pixels as scripts/setup.sh installs them; CIFAR-10 adds the paper's augmentation (4-pixel
-zero padding + random crop, horizontal flip, cutout 16). The output is a safetensors file
+zero padding + random crop, horizontal flip, cutout 16 by default, --cutout). The output is a safetensors file
 with dualspike's state_dict names: `ds::load_safetensors(net, path)`, or the examples'
 `--weights-in`.
 """
@@ -25,9 +25,10 @@ from .activations import ACTIVATIONS
 from .safetensors_io import save_state_dict
 
 
-def augment_cifar(x, gen):
-    """Pad 4 + random 32x32 crop, flip with p = 0.5, cutout 16 (square set to 0, the
-    normalized mean), per image, on a [B, 3, 32, 32] tensor."""
+def augment_cifar(x, gen, cutout=16):
+    """Pad 4 + random 32x32 crop, flip with p = 0.5, cutout (a cutout x cutout square
+    centred at a random pixel, clipped at the border, set to 0 = the normalized mean;
+    0 = none), per image, on a [B, 3, 32, 32] tensor."""
     b = x.shape[0]
     # Padding takes the normalized value of a black pixel, as dualspike's
     # AugmentOptions::cifar10() does (= padding before normalizing).
@@ -45,8 +46,10 @@ def augment_cifar(x, gen):
         if flip[i]:
             img = img.flip(-1)
         img = img.clone()
-        y0, x0 = max(0, int(cy[i]) - 8), max(0, int(cx[i]) - 8)
-        img[:, y0:int(cy[i]) + 8, x0:int(cx[i]) + 8] = 0.0
+        if cutout > 0:
+            h = cutout // 2
+            y0, x0 = max(0, int(cy[i]) - h), max(0, int(cx[i]) - h)
+            img[:, y0:int(cy[i]) + cutout - h, x0:int(cx[i]) + cutout - h] = 0.0
         out[i] = img
     return out
 
@@ -63,9 +66,11 @@ def main(argv=None):
     ap.add_argument("--train-limit", type=int, default=0, help="use only the first N training images (0 = all)")
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--no-augment", action="store_true", help="CIFAR-10: train without augmentation")
+    ap.add_argument("--cutout", type=int, default=16, help="CIFAR-10: cutout square side in pixels (0 = none)")
     ap.add_argument("--out", required=True, help="safetensors file to write (dualspike state_dict names)")
     a = ap.parse_args(argv)
-    for name, v, lo in (("--epochs", a.epochs, 1), ("--batch-size", a.batch_size, 1), ("--train-limit", a.train_limit, 0)):
+    for name, v, lo in (("--epochs", a.epochs, 1), ("--batch-size", a.batch_size, 1), ("--train-limit", a.train_limit, 0),
+                         ("--cutout", a.cutout, 0)):
         if v < lo:
             ap.error(f"{name} = {v}, expected >= {lo}")
     if not (a.lr > 0 and math.isfinite(a.lr)):
@@ -97,7 +102,7 @@ def main(argv=None):
             idx = perm[s * a.batch_size:(s + 1) * a.batch_size]
             xb = xt[idx]
             if kind == "cifar10" and not a.no_augment:
-                xb = augment_cifar(xb, gen)
+                xb = augment_cifar(xb, gen, a.cutout)
             xb, yb = xb.to(dev), yt[idx].to(dev)
             out = model(xb)
             loss = nn.functional.cross_entropy(out, yb)
