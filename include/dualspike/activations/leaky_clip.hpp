@@ -11,6 +11,7 @@
 #include <string>
 
 #include "../core/checks.hpp"
+#include "../core/parallel.hpp"
 #include "../core/parameter.hpp"
 #include "../core/random.hpp"
 #include "../core/shape.hpp"
@@ -46,26 +47,36 @@ class LeakyClipActivation {
   using input_shape = S;
   using output_shape = S;
 
-  /// y = clamp(x > 0 ? x : alpha x, lo, hi) elementwise.
+  /// y = clamp(x > 0 ? x : alpha x, lo, hi) elementwise; samples spread over OpenMP
+  /// threads for large batches.
   void forward(const Matrix& x, Matrix& y) const {
     const LeakyClip p = self().leaky_clip();
-    if (p.alpha == 1.0f)
-      y = x.array().max(p.lo).min(p.hi).matrix();
-    else
-      y = (x.array() > 0.0f).select(x.array(), p.alpha * x.array()).max(p.lo).min(p.hi).matrix();
+    y.resize(x.rows(), x.cols());
+    DUALSPIKE_OMP(parallel for schedule(static) if (x.size() >= kParallelValues))
+    for (Eigen::Index j = 0; j < x.cols(); ++j) {
+      const auto xa = x.col(j).array();
+      if (p.alpha == 1.0f)
+        y.col(j) = xa.max(p.lo).min(p.hi).matrix();
+      else
+        y.col(j) = (xa > 0.0f).select(xa, p.alpha * xa).max(p.lo).min(p.hi).matrix();
+    }
   }
 
   /// dx = f'(x) dy elementwise (see the file comment). `dx` may be `&dy`. No parameters.
   void backward(const Matrix& x, const Matrix& /*y*/, const Matrix& dy, Matrix* dx, Derived& /*grad*/) const {
     if (dx == nullptr) return;
     const LeakyClip p = self().leaky_clip();
-    const auto xa = x.array();
-    if (p.alpha == 1.0f)
-      *dx = (xa > p.lo && xa < p.hi).select(dy.array(), 0.0f).matrix();
-    else
-      *dx = (xa > 0.0f && xa < p.hi)
-                .select(dy.array(), (xa <= 0.0f && p.alpha * xa > p.lo).select(p.alpha * dy.array(), 0.0f))
-                .matrix();
+    dx->resize(x.rows(), x.cols());
+    DUALSPIKE_OMP(parallel for schedule(static) if (x.size() >= kParallelValues))
+    for (Eigen::Index j = 0; j < x.cols(); ++j) {
+      const auto xa = x.col(j).array();
+      const auto ga = dy.col(j).array();
+      if (p.alpha == 1.0f)
+        dx->col(j) = (xa > p.lo && xa < p.hi).select(ga, 0.0f).matrix();
+      else
+        dx->col(j) =
+            (xa > 0.0f && xa < p.hi).select(ga, (xa <= 0.0f && p.alpha * xa > p.lo).select(p.alpha * ga, 0.0f)).matrix();
+    }
   }
 
   void init(Rng& /*rng*/) noexcept {}
@@ -73,6 +84,8 @@ class LeakyClipActivation {
   [[nodiscard]] static constexpr std::size_t macs() noexcept { return 0; }
 
  private:
+  /// Values above which a pass is spread over OpenMP threads.
+  static constexpr Eigen::Index kParallelValues = Eigen::Index{1} << 16;
   [[nodiscard]] const Derived& self() const noexcept { return static_cast<const Derived&>(*this); }
 };
 

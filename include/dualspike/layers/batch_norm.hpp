@@ -18,6 +18,7 @@
 
 #include "../core/checks.hpp"
 #include "../core/errors.hpp"
+#include "../core/parallel.hpp"
 #include "../core/parameter.hpp"
 #include "../core/random.hpp"
 #include "../core/shape.hpp"
@@ -94,12 +95,10 @@ class BatchNormLayer {
                        std::to_string(x.cols()) + " x " + std::to_string(positions) + " positions");
     cache.resize(static_cast<Eigen::Index>(channels), 2);
     Vector sc(channels), sh(channels);
-    for (std::size_t c = 0; c < channels; ++c) {
-      double sum = 0.0, sq = 0.0;
-      for_each_value(x, c, [&](float v) {
-        sum += v;
-        sq += static_cast<double>(v) * v;
-      });
+    DUALSPIKE_OMP(parallel for schedule(static) if (work_is_large(x)))
+    for (std::ptrdiff_t ci = 0; ci < static_cast<std::ptrdiff_t>(channels); ++ci) {
+      const auto c = static_cast<std::size_t>(ci);
+      const auto [sum, sq] = channel_sums(x, c, [](double v) { return v; }, [](double v) { return v * v; });
       const double mean = sum / n;
       const double var = std::max(0.0, sq / n - mean * mean);
       const double inv_std = 1.0 / std::sqrt(var + static_cast<double>(eps_));
@@ -116,21 +115,21 @@ class BatchNormLayer {
   /// Backward of the training pass (batch statistics, from `cache`):
   /// dgamma = sum(dy * xhat), dbeta = sum(dy),
   /// dx = gamma * inv_std / n * (n * dy - sum(dy) - xhat * sum(dy * xhat)).
-  /// The sums are taken in double, in a fixed order, before `dx` is written
-  /// coefficient-wise, so `dx` may be `&dy`; no threads are involved.
+  /// The sums are taken in double, in a fixed order (`channel_sums`), before `dx` is
+  /// written coefficient-wise, so `dx` may be `&dy`; channels and samples are spread over
+  /// OpenMP threads, with the same result for any number of them.
   void backward(const Matrix& x, const Matrix& /*y*/, const Matrix& dy, Matrix* dx, BatchNormLayer& grad,
                 const Matrix& cache) const {
     const double n = static_cast<double>(positions) * static_cast<double>(x.cols());
     grad.weight.resize(channels);
     grad.bias.resize(channels);
     Vector a(channels), b(channels), c0(channels);
-    for (std::size_t c = 0; c < channels; ++c) {
+    DUALSPIKE_OMP(parallel for schedule(static) if (work_is_large(x)))
+    for (std::ptrdiff_t ci = 0; ci < static_cast<std::ptrdiff_t>(channels); ++ci) {
+      const auto c = static_cast<std::size_t>(ci);
       const double mean = cache(static_cast<Eigen::Index>(c), 0), inv_std = cache(static_cast<Eigen::Index>(c), 1);
-      double sum_dy = 0.0, sum_dy_xhat = 0.0;
-      for_each_pair(x, dy, c, [&](float v, float g) {
-        sum_dy += g;
-        sum_dy_xhat += g * (v - mean) * inv_std;
-      });
+      const auto [sum_dy, sum_dy_centered] = channel_pair_sums(x, dy, c, mean);
+      const double sum_dy_xhat = sum_dy_centered * inv_std;
       grad.weight[c] = static_cast<float>(sum_dy_xhat);
       grad.bias[c] = static_cast<float>(sum_dy);
       // dx = a * dy + b * x + c0, expanded from the formula above with xhat = (x - mean) * inv_std.
@@ -149,13 +148,12 @@ class BatchNormLayer {
     const Vector sc = scale();
     grad.weight.resize(channels);
     grad.bias.resize(channels);
-    for (std::size_t c = 0; c < channels; ++c) {
+    DUALSPIKE_OMP(parallel for schedule(static) if (work_is_large(x)))
+    for (std::ptrdiff_t ci = 0; ci < static_cast<std::ptrdiff_t>(channels); ++ci) {
+      const auto c = static_cast<std::size_t>(ci);
       const double inv_std = 1.0 / std::sqrt(static_cast<double>(running_var[c]) + eps_);
-      double sum_dy = 0.0, sum_dy_xhat = 0.0;
-      for_each_pair(x, dy, c, [&](float v, float g) {
-        sum_dy += g;
-        sum_dy_xhat += g * (v - running_mean[c]) * inv_std;
-      });
+      const auto [sum_dy, sum_dy_centered] = channel_pair_sums(x, dy, c, static_cast<double>(running_mean[c]));
+      const double sum_dy_xhat = sum_dy_centered * inv_std;
       grad.weight[c] = static_cast<float>(sum_dy_xhat);
       grad.bias[c] = static_cast<float>(sum_dy);
     }
@@ -199,24 +197,67 @@ class BatchNormLayer {
   static constexpr bool folds_into_previous = true;
 
  private:
-  template <class F>
-  static void for_each_value(const Matrix& x, std::size_t c, F&& f) {
-    for (Eigen::Index j = 0; j < x.cols(); ++j) {
-      const float* p = x.col(j).data() + c * positions;
-      for (std::size_t i = 0; i < positions; ++i) f(p[i]);
-    }
+  /// Work (values) above which a pass is spread over OpenMP threads.
+  static bool work_is_large(const Matrix& x) noexcept { return x.size() >= (Eigen::Index{1} << 16); }
+
+  /// Lanes of the double sums: value i of a sample's channel goes to partial sum i % 8,
+  /// samples in order, lanes added in order at the end - a fixed order whatever the
+  /// threads, and one the compiler vectorizes.
+  static constexpr std::size_t kLanes = 8;
+  struct Sums {
+    double first, second;
+  };
+  static double lane_total(const double (&lane)[kLanes]) noexcept {
+    double s = 0.0;
+    for (double v : lane) s += v;
+    return s;
   }
-  template <class F>
-  static void for_each_pair(const Matrix& x, const Matrix& dy, std::size_t c, F&& f) {
+  /// (sum f(x), sum g(x)) over channel c of every sample, in double.
+  template <class F, class G>
+  static Sums channel_sums(const Matrix& x, std::size_t c, F&& f, G&& g) {
+    double lf[kLanes] = {}, lg[kLanes] = {};
     for (Eigen::Index j = 0; j < x.cols(); ++j) {
       const float* p = x.col(j).data() + c * positions;
-      const float* g = dy.col(j).data() + c * positions;
-      for (std::size_t i = 0; i < positions; ++i) f(p[i], g[i]);
+      std::size_t i = 0;
+      for (; i + kLanes <= positions; i += kLanes)
+        for (std::size_t l = 0; l < kLanes; ++l) {
+          const double v = p[i + l];
+          lf[l] += f(v);
+          lg[l] += g(v);
+        }
+      for (std::size_t l = 0; i < positions; ++i, ++l) {
+        const double v = p[i];
+        lf[l] += f(v);
+        lg[l] += g(v);
+      }
     }
+    return {lane_total(lf), lane_total(lg)};
+  }
+  /// (sum dy, sum dy * (x - mean)) over channel c of every sample, in double.
+  static Sums channel_pair_sums(const Matrix& x, const Matrix& dy, std::size_t c, double mean) {
+    double ls[kLanes] = {}, lc[kLanes] = {};
+    for (Eigen::Index j = 0; j < x.cols(); ++j) {
+      const float* p = x.col(j).data() + c * positions;
+      const float* q = dy.col(j).data() + c * positions;
+      std::size_t i = 0;
+      for (; i + kLanes <= positions; i += kLanes)
+        for (std::size_t l = 0; l < kLanes; ++l) {
+          const double g = q[i + l];
+          ls[l] += g;
+          lc[l] += g * (static_cast<double>(p[i + l]) - mean);
+        }
+      for (std::size_t l = 0; i < positions; ++i, ++l) {
+        const double g = q[i];
+        ls[l] += g;
+        lc[l] += g * (static_cast<double>(p[i]) - mean);
+      }
+    }
+    return {lane_total(ls), lane_total(lc)};
   }
   /// y = sc_c * x + sh_c per channel.
   static void apply(const Matrix& x, Matrix& y, const Vector& sc, const Vector& sh) {
     y.resize(x.rows(), x.cols());
+    DUALSPIKE_OMP(parallel for schedule(static) if (work_is_large(x)))
     for (Eigen::Index j = 0; j < x.cols(); ++j)
       for (std::size_t c = 0; c < channels; ++c) {
         const auto seg = static_cast<Eigen::Index>(c * positions);
@@ -227,6 +268,7 @@ class BatchNormLayer {
   static void combine(const Matrix& dy, const Vector& a, const Matrix& x, const Vector& b, const Vector& c0,
                       Matrix& dx) {
     dx.resize(x.rows(), x.cols());
+    DUALSPIKE_OMP(parallel for schedule(static) if (work_is_large(x)))
     for (Eigen::Index j = 0; j < x.cols(); ++j)
       for (std::size_t c = 0; c < channels; ++c) {
         const auto seg = static_cast<Eigen::Index>(c * positions);

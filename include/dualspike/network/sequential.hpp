@@ -60,12 +60,16 @@ class Sequential<Input<S>, Specs...> {
 
   /// Buffers for one training run: the input and output of every layer of the latest
   /// `forward` (activations[0] = input), per-layer caches of layers with a training mode
-  /// (dropout masks, batch statistics), two gradient buffers, and the random stream of
-  /// dropout.
+  /// (dropout masks, batch statistics), the gradient with respect to every layer's input
+  /// and the network output (gradients[i] is dLoss/d activations[i]; gradients[0] is not
+  /// computed), and the random stream of dropout. One gradient buffer per layer, not two
+  /// shared in turn, for the reason given at `InferenceBuffers`: buffers keep their size
+  /// from batch to batch, so a training step allocates nothing once the first batch of its
+  /// size has run. Costs about as many floats as `activations`.
   struct Workspace {
     std::array<Matrix, num_layers + 1> activations;
     std::array<Matrix, num_layers> caches;
-    std::array<Matrix, 2> gradients;
+    std::array<Matrix, num_layers + 1> gradients;
     Rng rng{0};
   };
 
@@ -134,17 +138,16 @@ class Sequential<Input<S>, Specs...> {
   /// Backward pass after `forward(x, ws)`: `grad_output` = dLoss/d(output). Assigns every
   /// parameter gradient into `grads` (a network of the same type used as storage).
   void backward(Workspace& ws, const Matrix& grad_output, Sequential& grads) const {
-    ws.gradients[0] = grad_output;
-    std::size_t cur = 0;
+    ws.gradients[num_layers] = grad_output;
     detail::for_each_index_reversed<num_layers>([&](auto i) {
-      Matrix* dx = i.value > 0 ? &ws.gradients[1 - cur] : nullptr;
+      Matrix* dx = i.value > 0 ? &ws.gradients[i] : nullptr;
+      const Matrix& dy = ws.gradients[i + 1];
       const auto& layer = get<i>();
       auto& g = grads.template get<i>();
       if constexpr (TrainingModeLayer<layer_type<i>>)
-        layer.backward(ws.activations[i], ws.activations[i + 1], ws.gradients[cur], dx, g, ws.caches[i]);
+        layer.backward(ws.activations[i], ws.activations[i + 1], dy, dx, g, ws.caches[i]);
       else
-        layer.backward(ws.activations[i], ws.activations[i + 1], ws.gradients[cur], dx, g);
-      cur = 1 - cur;
+        layer.backward(ws.activations[i], ws.activations[i + 1], dy, dx, g);
     });
   }
 
