@@ -103,8 +103,11 @@ def markdown(recs, targets, machine, loaded, threads, conv_nets=()):
         out.append("")
         out.append("| workload | dualspike | PyTorch | dualspike / PyTorch | accuracy dualspike | accuracy PyTorch |")
         out.append("|---|---|---|---|---|---|")
-        for label, g, case in (("training epoch (60k, batch 128, Adam 1e-3)", "train", f"{net} epoch"),
-                               ("ANN inference (batch 1000)", "ann", net),
+        tr, an = one(recs, "train", f"{net} epoch", "dualspike"), one(recs, "ann", net, "dualspike")
+        n_train = f"{tr['images'] // 1000}k" if tr and tr.get("images") else "?"
+        n_test = f", {an['images']} test images" if an and an.get("images") and an["images"] != 10000 else ""
+        for label, g, case in ((f"training epoch ({n_train}, batch 128, Adam 1e-3)", "train", f"{net} epoch"),
+                               (f"ANN inference (batch 1000{n_test})", "ann", net),
                                ("SNN at the paper's T", "snn", f"{net} T=paper"),
                                ("SNN at the smallest T within 0.1 points of the ANN", "snn", f"{net} T=within 0.1")):
             d, p = one(recs, g, case, "dualspike"), one(recs, g, case, "torch")

@@ -1,11 +1,12 @@
 // The dualspike side of benchmarks/compare for the convolutional networks (run by run.sh;
-// see docs/benchmarks.md): Net2 on MNIST, Net4 on Fashion-MNIST. One training epoch, ANN
-// inference and SNN inference on the test set, batched, with the same weights that
-// compare_conv_torch.py then loads. Writes flat JSON records like compare_dualspike.
+// see docs/benchmarks.md): Net2 on MNIST, Net4 on Fashion-MNIST, the narrow Net5 on
+// CIFAR-10. One training epoch, ANN inference and SNN inference on the test set, batched,
+// with the same weights that compare_conv_torch.py then loads. Writes flat JSON records
+// like compare_dualspike.
 //
 //   compare_conv --net net2 --data-dir data/mnist --time-steps 11 --out out/compare/net2_dualspike.json
 //                --weights-out out/compare/net2.safetensors [--weights-in FILE] [--phases train,ann,snn]
-//                [--quick]
+//                [--train-images N] [--test-images N] [--quick]
 //
 // Weights for inference: --weights-in (safetensors with PyTorch state_dict names, e.g.
 // paper_net's ann.safetensors), else the network trained by the timed epoch (Adam 1e-3,
@@ -60,8 +61,15 @@ template <class Net>
 int run(const Config& cfg, const std::string& name) {
   ds::bench::Recorder rec;
   ds::bench::set_threads(cfg.threads);
-  ds::Dataset train_set = ds::load_mnist_split(cfg.data_dir, ds::Split::train);  // IDX: MNIST or Fashion-MNIST
-  ds::Dataset test_set = ds::load_mnist_split(cfg.data_dir, ds::Split::test);
+  const bool cifar = cfg.net == "net5narrow";  // else IDX: MNIST or Fashion-MNIST
+  ds::Dataset train_set = cifar ? ds::load_cifar10_split(cfg.data_dir, ds::Split::train)
+                                : ds::load_mnist_split(cfg.data_dir, ds::Split::train);
+  ds::Dataset test_set = cifar ? ds::load_cifar10_split(cfg.data_dir, ds::Split::test)
+                               : ds::load_mnist_split(cfg.data_dir, ds::Split::test);
+  if (cifar) {  // per-channel normalization, as paper_net and dualspike_torch.data.load_cifar10
+    ds::normalize_channels(train_set, ds::kCifar10Mean, ds::kCifar10Std);
+    ds::normalize_channels(test_set, ds::kCifar10Mean, ds::kCifar10Std);
+  }
   if (train_set.size() > cfg.train_images) train_set = train_set.slice(0, cfg.train_images);
   if (test_set.size() > cfg.test_images) test_set = test_set.slice(0, cfg.test_images);
   Net ann;
@@ -93,7 +101,7 @@ int run(const Config& cfg, const std::string& name) {
   }
   if (has("ann"))
     rec.add("ann", name, cfg.threads, "images/s", static_cast<double>(test_set.size()) / best,
-            {{"batch", cfg.batch}, {"accuracy", e.accuracy}, {"seconds", best}});
+            {{"batch", cfg.batch}, {"images", test_set.size()}, {"accuracy", e.accuracy}, {"seconds", best}});
   if (!has("snn")) return write(cfg, name, weights_source, e.accuracy, {}, rec);
 
   ds::Runner snn(ds::to_snn(ann));
@@ -135,8 +143,9 @@ int run(const Config& cfg, const std::string& name) {
 int main(int argc, char** argv) {
   CLI::App app{"dualspike side of benchmarks/compare, convolutional networks"};
   Config cfg;
-  app.add_option("--net", cfg.net, "network")->check(CLI::IsMember({"net2", "net4"}));
-  app.add_option("--data-dir", cfg.data_dir, "IDX directory (MNIST for net2, Fashion-MNIST for net4)");
+  app.add_option("--net", cfg.net, "network")->check(CLI::IsMember({"net2", "net4", "net5narrow"}));
+  app.add_option("--data-dir", cfg.data_dir,
+                 "IDX directory (MNIST for net2, Fashion-MNIST for net4), CIFAR-10 binary batches for net5narrow");
   app.add_option("--out", cfg.out, "JSON records to write");
   app.add_option("--weights-in", cfg.weights_in, "weights (safetensors) for inference; else the timed epoch's");
   app.add_option("--weights-out", cfg.weights_out, "where to save the inference weights (safetensors)");
@@ -144,13 +153,18 @@ int main(int argc, char** argv) {
   app.add_option("-T,--time-steps", cfg.time_steps, "time steps of the SNN run")->check(CLI::Range(1, 10000));
   app.add_option("--batch", cfg.batch, "batch size of ANN and SNN inference")->check(CLI::Range(1, 100000));
   app.add_option("--threads", cfg.threads, "threads")->check(CLI::Range(1, 1024));
-  app.add_flag("--quick", cfg.quick, "small sizes: check that everything runs, figures not meaningful");
+  app.add_option("--train-images", cfg.train_images, "training images of the timed epoch (at most the set's)")
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--test-images", cfg.test_images, "test images of ANN and SNN inference (at most the set's)")
+      ->check(CLI::Range(1, 1000000));
+  app.add_flag("--quick", cfg.quick, "small sizes (5,000 / 1,000 images): check that everything runs");
   CLI11_PARSE(app, argc, argv);
   if (cfg.quick) {
-    cfg.train_images = 5000;
-    cfg.test_images = 1000;
+    cfg.train_images = std::min<std::size_t>(cfg.train_images, 5000);
+    cfg.test_images = std::min<std::size_t>(cfg.test_images, 1000);
   }
   try {
+    if (cfg.net == "net5narrow") return run<ds::nets::Net5Narrow>(cfg, "Net5Narrow");
     return cfg.net == "net2" ? run<ds::nets::Net2>(cfg, "Net2") : run<ds::nets::Net4>(cfg, "Net4");
   } catch (const std::exception& e) {
     std::cerr << "compare_conv: error: " << e.what() << "\n";

@@ -20,7 +20,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from compare_torch import Recorder, train_epoch, write_json  # noqa: E402 (this folder)
 from dualspike_torch import build, load_state_dict_file  # noqa: E402
 from dualspike_torch.activations import StReLU  # noqa: E402
-from dualspike_torch.data import load_mnist  # noqa: E402
+from dualspike_torch.data import load  # noqa: E402
+from dualspike_torch.networks import NETWORKS  # noqa: E402
 
 
 def segments(model):
@@ -72,20 +73,25 @@ def snn_correct_per_step(segs, x, y, T):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--net", choices=["net2", "net4"], required=True)
+    ap.add_argument("--net", choices=["net2", "net4", "net5narrow"], required=True)
     ap.add_argument("--data-dir", required=True)
     ap.add_argument("--weights", required=True, help="safetensors written by compare_conv")
     ap.add_argument("--time-steps", "-T", type=int, required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--train-images", type=int, default=60000, help="images of the timed epoch (at most the set's)")
+    ap.add_argument("--test-images", type=int, default=10000, help="images of ANN and SNN inference")
+    ap.add_argument("--quick", action="store_true", help="at most 5,000 / 1,000 images")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    name = args.net.capitalize()
-    train_images, test_images = (5000, 1000) if args.quick else (60000, 10000)
+    name = {"net5narrow": "Net5Narrow"}.get(args.net, args.net.capitalize())
+    kind = NETWORKS[args.net][1]
+    train_images, test_images = args.train_images, args.test_images
+    if args.quick:
+        train_images, test_images = min(train_images, 5000), min(test_images, 1000)
     rec = Recorder()
 
-    x, y = (torch.from_numpy(a) for a in load_mnist(args.data_dir, "train"))
+    x, y = (torch.from_numpy(a) for a in load(kind, args.data_dir, "train"))
     x, y = x[:train_images], y[:train_images]
     print(f"[train] {name}, 1 epoch, {len(y)} images, batch 128, Adam lr 1e-3")
     torch.manual_seed(1)
@@ -93,7 +99,7 @@ def main():
     rec.add("train", f"{name} epoch", "torch", args.threads, "images/s", len(y) / dt, images=len(y), seconds=dt,
             train_accuracy=acc)
 
-    xt, yt = (torch.from_numpy(a) for a in load_mnist(args.data_dir, "test"))
+    xt, yt = (torch.from_numpy(a) for a in load(kind, args.data_dir, "test"))
     xt, yt = xt[:test_images], yt[:test_images]
     model = build(args.net)
     load_state_dict_file(model, args.weights)
@@ -106,7 +112,7 @@ def main():
             pred = torch.cat([model(xt[i:i + 1000]).argmax(1) for i in range(0, len(yt), 1000)])
             best = min(best, time.perf_counter() - t0)
     ann_acc = float((pred == yt).float().mean())
-    rec.add("ann", name, "torch", args.threads, "images/s", len(yt) / best, batch=1000, accuracy=ann_acc, seconds=best)
+    rec.add("ann", name, "torch", args.threads, "images/s", len(yt) / best, batch=1000, images=len(yt), accuracy=ann_acc, seconds=best)
 
     segs = segments(model)
     # The batch: fastest of a few on a short run (T = 4, the first 2,000 test images).

@@ -4,12 +4,15 @@
 # set with the same weights, batch-1 streaming; then the convolutional networks (Net2 on
 # MNIST at T = 11, Net4 on Fashion-MNIST at T = 79, the paper's latencies): one training
 # epoch, ANN and SNN inference of the 10k test images, same weights on both sides, and the
-# SNN at the smallest T within 0.1 points of the ANN. Prints every figure and the ratios of
-# issues 4 and 16; writes out/compare/{dualspike,torch,results}.json, results.csv and .md,
-# net{1,2,4}.safetensors and net{2,4}_{dualspike,torch}.json.
+# SNN at the smallest T within 0.1 points of the ANN; with --net5narrow also the narrow
+# Net5 on CIFAR-10 at T = 79 (10,000 training, 1,000 test images). Prints every
+# figure and the ratios of issues 4 and 16; writes out/compare/{dualspike,torch,results}.json,
+# results.csv and .md, net{1,2,4}.safetensors and net{2,4}_{dualspike,torch}.json (and
+# net5narrow.*).
 #
 #   bash benchmarks/compare/run.sh [--quick] [--threads N] [--weights FILE | --train-weights]
 #                                  [--net2-weights FILE] [--net4-weights FILE] [--no-conv]
+#                                  [--net5narrow | --net5narrow-weights FILE] [--wait-quiet]
 #
 #   --quick          small sizes: shows that everything works; figures not meaningful
 #   --threads        threads of the batched cases (default 2); streaming always uses 1
@@ -21,11 +24,16 @@
 #                    weights of the convolutional networks (e.g. paper_net's ann.safetensors);
 #                    default: the network trained by the timed epoch (1 epoch, Adam 1e-3)
 #   --no-conv        Net1 only
+#   --net5narrow     add the narrow Net5 (CIFAR-10, T = 79): a training epoch on the first
+#                    10,000 training images, ANN and SNN inference on the first 1,000 test
+#                    images; weights from the timed epoch, or --net5narrow-weights FILE
+#                    (e.g. paper_net --net net5narrow's ann.safetensors, which implies it)
 #   --wait-quiet     after building, wait (up to 30 min) for a 1-minute load average < 0.5
 # Environment: DUALSPIKE_BENCH_BUILD_DIR (default build-bench), OUT_DIR (default out/compare).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 quick=() threads=2 weights="" train_weights=0 wait_quiet=0 conv=1 net2_weights="" net4_weights=""
+net5=0 net5_weights=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=(--quick) ;;
@@ -35,8 +43,10 @@ while [ $# -gt 0 ]; do
     --net2-weights) net2_weights=$(realpath "$2"); shift ;;
     --net4-weights) net4_weights=$(realpath "$2"); shift ;;
     --no-conv) conv=0 ;;
+    --net5narrow) net5=1 ;;
+    --net5narrow-weights) net5=1; net5_weights=$(realpath "$2"); shift ;;
     --wait-quiet) wait_quiet=1 ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -86,15 +96,20 @@ LD_LIBRARY_PATH="$openblas_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
 
 conv_args=()
 if [ $conv = 1 ]; then
-  for spec in "net2 mnist 11 $net2_weights" "net4 fashion-mnist 79 $net4_weights"; do
-    read -r net data T w <<< "$spec"
+  # network, data, T, training images of the timed epoch, test images, weights
+  specs=("net2 mnist 11 60000 10000 $net2_weights" "net4 fashion-mnist 79 60000 10000 $net4_weights")
+  if [ $net5 = 1 ]; then specs+=("net5narrow cifar10 79 10000 1000 $net5_weights"); fi
+  for spec in "${specs[@]}"; do
+    read -r net data T trains tests w <<< "$spec"
     echo "== $net on $data, T = $T: dualspike"
     "$build/benchmarks/compare/compare_conv" --net "$net" --data-dir "$root/data/$data" -T "$T" --threads "$threads" \
-      --out "$out/${net}_dualspike.json" --weights-out "$out/$net.safetensors" ${w:+--weights-in "$w"} "${quick[@]}"
+      --train-images "$trains" --test-images "$tests" --out "$out/${net}_dualspike.json" --weights-out "$out/$net.safetensors" \
+      ${w:+--weights-in "$w"} "${quick[@]}"
     echo "== $net on $data, T = $T: PyTorch"
     LD_LIBRARY_PATH="$openblas_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
       "$py" "$root/benchmarks/compare/compare_conv_torch.py" --net "$net" --data-dir "$root/data/$data" -T "$T" \
-      --threads "$threads" --weights "$out/$net.safetensors" --out "$out/${net}_torch.json" "${quick[@]}"
+      --threads "$threads" --train-images "$trains" --test-images "$tests" --weights "$out/$net.safetensors" --out "$out/${net}_torch.json" \
+      "${quick[@]}"
     conv_args+=(--conv "$out/${net}_dualspike.json" "$out/${net}_torch.json")
   done
 fi
