@@ -54,7 +54,8 @@ void with_threads(int threads, F&& f) {
 
 bool same_bits(const ds::Matrix& a, const ds::Matrix& b) {
   return a.rows() == b.rows() && a.cols() == b.cols() &&
-         std::memcmp(a.data(), b.data(), sizeof(float) * static_cast<std::size_t>(a.size())) == 0;
+         (a.size() == 0 ||  // empty (a layer without parameters): data() may be null
+          std::memcmp(a.data(), b.data(), sizeof(float) * static_cast<std::size_t>(a.size())) == 0);
 }
 
 ds::Matrix random_matrix(Eigen::Index rows, Eigen::Index cols, std::uint64_t seed) {
