@@ -2,8 +2,8 @@
 // of 128 random inputs: prints the best and mean step time and images/s. Not part of the
 // CMake build; used for docs/benchmarks.md ("Training: buffers and threads"). Build it
 // against each version of the headers and run the builds alternately:
-//   g++ -std=c++20 -O3 -DNDEBUG -march=x86-64-v3 -fopenmp -isystem /usr/include/eigen3 -I include \
-//       [-DNET=ds::nets::Net4] benchmarks/time_train_step.cpp -o /tmp/time_train_step
+//   g++ -std=c++20 -O3 -DNDEBUG -march=x86-64-v3 -fopenmp -isystem /usr/include/eigen3 -I include
+//       [-DNET=ds::nets::Net4] benchmarks/time_train_step.cpp -o /tmp/time_train_step   (one line)
 //   /tmp/time_train_step [threads = 2] [steps = 20]
 // The first step (allocations) is not counted. The printed weight is a check that both
 // builds computed the same thing.

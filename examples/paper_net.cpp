@@ -50,7 +50,7 @@ const std::map<std::string, PaperRow> kNets = {
               {30, 1e-3f, 1}, {15, 2e-3f}, 128, "paper Table 3: ANN 90.83%, SNN 90.83%, latency 79, error 0.00%"}},
     // CIFAR-10 (paper's augmentation).
     {"net5narrow", {"Net5Narrow (32c3-32c3-p2-64c3-64c3-p2-128c3-128c3-p2-256-10, Net5 at 1/4 width) on CIFAR-10",
-                    ex::DataKind::cifar10, "data/cifar10", {36, 5e-4f, 0, 0.0f, 0.0f, 0.0f, 0}, {2, 1e-3f}, 200,
+                    ex::DataKind::cifar10, "data/cifar10", {.epochs = 36, .lr = 5e-4f, .cutout = 0}, {2, 1e-3f}, 200,
                     "paper Table 3, Net5 at full width: ANN 92.67%, SNN 92.69%, latency 79, error -0.02%"}},
     {"net5", {"Net5 (128c3-128c3-p2-256c3-256c3-p2-512c3-512c3-p2-1024-10) on CIFAR-10", ex::DataKind::cifar10,
               "data/cifar10", {15, 1e-3f}, {1, 1e-3f}, 200,

@@ -61,15 +61,13 @@ template <class Net>
 int run(const Config& cfg, const std::string& name) {
   ds::bench::Recorder rec;
   ds::bench::set_threads(cfg.threads);
-  const bool cifar = cfg.net == "net5narrow";  // else IDX: MNIST or Fashion-MNIST
-  ds::Dataset train_set = cifar ? ds::load_cifar10_split(cfg.data_dir, ds::Split::train)
-                                : ds::load_mnist_split(cfg.data_dir, ds::Split::train);
-  ds::Dataset test_set = cifar ? ds::load_cifar10_split(cfg.data_dir, ds::Split::test)
-                               : ds::load_mnist_split(cfg.data_dir, ds::Split::test);
-  if (cifar) {  // per-channel normalization, as paper_net and dualspike_torch.data.load_cifar10
-    ds::normalize_channels(train_set, ds::kCifar10Mean, ds::kCifar10Std);
-    ds::normalize_channels(test_set, ds::kCifar10Mean, ds::kCifar10Std);
-  }
+  const auto load = [&](ds::Split split) {
+    if (cfg.net != "net5narrow") return ds::load_mnist_split(cfg.data_dir, split);  // IDX: MNIST or Fashion-MNIST
+    ds::Dataset d = ds::load_cifar10_split(cfg.data_dir, split);
+    ds::normalize_channels(d, ds::kCifar10Mean, ds::kCifar10Std);  // as paper_net and dualspike_torch.data
+    return d;
+  };
+  ds::Dataset train_set = load(ds::Split::train), test_set = load(ds::Split::test);
   if (train_set.size() > cfg.train_images) train_set = train_set.slice(0, cfg.train_images);
   if (test_set.size() > cfg.test_images) test_set = test_set.slice(0, cfg.test_images);
   Net ann;

@@ -84,8 +84,6 @@ class LeakyClipActivation {
   [[nodiscard]] static constexpr std::size_t macs() noexcept { return 0; }
 
  private:
-  /// Values above which a pass is spread over OpenMP threads.
-  static constexpr Eigen::Index kParallelValues = Eigen::Index{1} << 16;
   [[nodiscard]] const Derived& self() const noexcept { return static_cast<const Derived&>(*this); }
 };
 

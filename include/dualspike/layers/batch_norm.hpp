@@ -98,7 +98,7 @@ class BatchNormLayer {
     DUALSPIKE_OMP(parallel for schedule(static) if (work_is_large(x)))
     for (std::ptrdiff_t ci = 0; ci < static_cast<std::ptrdiff_t>(channels); ++ci) {
       const auto c = static_cast<std::size_t>(ci);
-      const auto [sum, sq] = channel_sums(x, c, [](double v) { return v; }, [](double v) { return v * v; });
+      const auto [sum, sq] = value_sums(x, c);
       const double mean = sum / n;
       const double var = std::max(0.0, sq / n - mean * mean);
       const double inv_std = 1.0 / std::sqrt(var + static_cast<double>(eps_));
@@ -128,7 +128,7 @@ class BatchNormLayer {
     for (std::ptrdiff_t ci = 0; ci < static_cast<std::ptrdiff_t>(channels); ++ci) {
       const auto c = static_cast<std::size_t>(ci);
       const double mean = cache(static_cast<Eigen::Index>(c), 0), inv_std = cache(static_cast<Eigen::Index>(c), 1);
-      const auto [sum_dy, sum_dy_centered] = channel_pair_sums(x, dy, c, mean);
+      const auto [sum_dy, sum_dy_centered] = gradient_sums(x, dy, c, mean);
       const double sum_dy_xhat = sum_dy_centered * inv_std;
       grad.weight[c] = static_cast<float>(sum_dy_xhat);
       grad.bias[c] = static_cast<float>(sum_dy);
@@ -152,7 +152,7 @@ class BatchNormLayer {
     for (std::ptrdiff_t ci = 0; ci < static_cast<std::ptrdiff_t>(channels); ++ci) {
       const auto c = static_cast<std::size_t>(ci);
       const double inv_std = 1.0 / std::sqrt(static_cast<double>(running_var[c]) + eps_);
-      const auto [sum_dy, sum_dy_centered] = channel_pair_sums(x, dy, c, static_cast<double>(running_mean[c]));
+      const auto [sum_dy, sum_dy_centered] = gradient_sums(x, dy, c, static_cast<double>(running_mean[c]));
       const double sum_dy_xhat = sum_dy_centered * inv_std;
       grad.weight[c] = static_cast<float>(sum_dy_xhat);
       grad.bias[c] = static_cast<float>(sum_dy);
@@ -197,8 +197,7 @@ class BatchNormLayer {
   static constexpr bool folds_into_previous = true;
 
  private:
-  /// Work (values) above which a pass is spread over OpenMP threads.
-  static bool work_is_large(const Matrix& x) noexcept { return x.size() >= (Eigen::Index{1} << 16); }
+  static bool work_is_large(const Matrix& x) noexcept { return x.size() >= kParallelValues; }
 
   /// Lanes of the double sums: value i of a sample's channel goes to partial sum i % 8,
   /// samples in order, lanes added in order at the end - a fixed order whatever the
@@ -212,47 +211,33 @@ class BatchNormLayer {
     for (double v : lane) s += v;
     return s;
   }
-  /// (sum f(x), sum g(x)) over channel c of every sample, in double.
-  template <class F, class G>
-  static Sums channel_sums(const Matrix& x, std::size_t c, F&& f, G&& g) {
-    double lf[kLanes] = {}, lg[kLanes] = {};
+  /// (sum of terms(x, y).first, sum of terms(x, y).second) over channel c of every sample,
+  /// in double, `terms` taking the entries of `x` and `y` at the same place.
+  template <class Terms>
+  static Sums channel_sums(const Matrix& x, const Matrix& y, std::size_t c, Terms&& terms) {
+    double l1[kLanes] = {}, l2[kLanes] = {};
+    const auto add = [&](std::size_t l, float a, float b) {
+      const Sums t = terms(static_cast<double>(a), static_cast<double>(b));
+      l1[l] += t.first;
+      l2[l] += t.second;
+    };
     for (Eigen::Index j = 0; j < x.cols(); ++j) {
       const float* p = x.col(j).data() + c * positions;
+      const float* q = y.col(j).data() + c * positions;
       std::size_t i = 0;
       for (; i + kLanes <= positions; i += kLanes)
-        for (std::size_t l = 0; l < kLanes; ++l) {
-          const double v = p[i + l];
-          lf[l] += f(v);
-          lg[l] += g(v);
-        }
-      for (std::size_t l = 0; i < positions; ++i, ++l) {
-        const double v = p[i];
-        lf[l] += f(v);
-        lg[l] += g(v);
-      }
+        for (std::size_t l = 0; l < kLanes; ++l) add(l, p[i + l], q[i + l]);
+      for (std::size_t l = 0; i < positions; ++i, ++l) add(l, p[i], q[i]);
     }
-    return {lane_total(lf), lane_total(lg)};
+    return {lane_total(l1), lane_total(l2)};
   }
-  /// (sum dy, sum dy * (x - mean)) over channel c of every sample, in double.
-  static Sums channel_pair_sums(const Matrix& x, const Matrix& dy, std::size_t c, double mean) {
-    double ls[kLanes] = {}, lc[kLanes] = {};
-    for (Eigen::Index j = 0; j < x.cols(); ++j) {
-      const float* p = x.col(j).data() + c * positions;
-      const float* q = dy.col(j).data() + c * positions;
-      std::size_t i = 0;
-      for (; i + kLanes <= positions; i += kLanes)
-        for (std::size_t l = 0; l < kLanes; ++l) {
-          const double g = q[i + l];
-          ls[l] += g;
-          lc[l] += g * (static_cast<double>(p[i + l]) - mean);
-        }
-      for (std::size_t l = 0; i < positions; ++i, ++l) {
-        const double g = q[i];
-        ls[l] += g;
-        lc[l] += g * (static_cast<double>(p[i]) - mean);
-      }
-    }
-    return {lane_total(ls), lane_total(lc)};
+  /// (sum x, sum x^2) over channel c of every sample.
+  static Sums value_sums(const Matrix& x, std::size_t c) {
+    return channel_sums(x, x, c, [](double v, double) { return Sums{v, v * v}; });
+  }
+  /// (sum dy, sum dy * (x - mean)) over channel c of every sample.
+  static Sums gradient_sums(const Matrix& x, const Matrix& dy, std::size_t c, double mean) {
+    return channel_sums(x, dy, c, [mean](double v, double g) { return Sums{g, g * (v - mean)}; });
   }
   /// y = sc_c * x + sh_c per channel.
   static void apply(const Matrix& x, Matrix& y, const Vector& sc, const Vector& sh) {
