@@ -9,7 +9,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <span>
 #include <string>
 #include <string_view>
@@ -17,6 +16,7 @@
 #include <vector>
 
 #include "../core/errors.hpp"
+#include "../core/file_bytes.hpp"
 #include "dataset.hpp"
 #include "idx.hpp"
 
@@ -76,24 +76,10 @@ inline FormatError cifar_error(std::string_view name, const std::string& what) {
 /// \throws IoError if it is missing, not a regular file or cannot be read; FormatError if
 ///   it is larger than 1 GiB, or as parse_cifar10.
 [[nodiscard]] inline Dataset read_cifar10_batch(const std::filesystem::path& path) {
-  std::error_code ec;
-  const auto status = std::filesystem::status(path, ec);
-  if (ec || !std::filesystem::exists(status))
-    throw IoError("read_cifar10_batch: cannot open '" + path.string() + "' (no such file)");
-  if (!std::filesystem::is_regular_file(status))
-    throw IoError("read_cifar10_batch: '" + path.string() + "' is not a regular file (directory, FIFO or device)");
-  const std::uintmax_t size = std::filesystem::file_size(path, ec);
-  if (ec) throw IoError("read_cifar10_batch: cannot determine the size of '" + path.string() + "'");
-  if (size > detail::kCifarMaxFileSize)
-    throw detail::cifar_error(path.string(), std::to_string(size) + " bytes, above the " +
-                                                 std::to_string(detail::kCifarMaxFileSize) + "-byte limit");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError("read_cifar10_batch: cannot open '" + path.string() + "'");
-  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
-  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
-  if (static_cast<std::uintmax_t>(in.gcount()) != size)
-    throw IoError("read_cifar10_batch: read " + std::to_string(in.gcount()) + " of " + std::to_string(size) +
-                  " bytes of '" + path.string() + "'");
+  const auto bytes = detail::read_file_bytes(path, "read_cifar10_batch", detail::kCifarMaxFileSize, [&](auto size) {
+    return detail::cifar_error(path.string(), std::to_string(size) + " bytes, above the " +
+                                                  std::to_string(detail::kCifarMaxFileSize) + "-byte limit");
+  });
   return parse_cifar10(bytes, path.string());
 }
 

@@ -11,7 +11,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <span>
 #include <string>
@@ -22,6 +21,7 @@
 #include <zlib.h>
 
 #include "../core/errors.hpp"
+#include "../core/file_bytes.hpp"
 #include "dataset.hpp"
 
 namespace dualspike {
@@ -235,23 +235,10 @@ inline IdxArray idx_parse_gzip(std::span<const std::uint8_t> bytes, std::string_
 /// \throws IoError if it is missing, not a regular file (directory, FIFO, device) or cannot
 ///   be read; FormatError if it is larger than 1 GiB, or as parse_idx.
 [[nodiscard]] inline IdxArray read_idx(const std::filesystem::path& path) {
-  std::error_code ec;
-  const auto status = std::filesystem::status(path, ec);
-  if (ec || !std::filesystem::exists(status)) throw IoError("read_idx: cannot open '" + path.string() + "' (no such file)");
-  if (!std::filesystem::is_regular_file(status))
-    throw IoError("read_idx: '" + path.string() + "' is not a regular file (directory, FIFO or device)");
-  const std::uintmax_t size = std::filesystem::file_size(path, ec);
-  if (ec) throw IoError("read_idx: cannot determine the size of '" + path.string() + "'");
-  if (size > detail::kIdxMaxFileSize)
-    throw FormatError("IDX file '" + path.string() + "': " + std::to_string(size) + " bytes, above the " +
-                      std::to_string(detail::kIdxMaxFileSize) + "-byte limit");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError("read_idx: cannot open '" + path.string() + "'");
-  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
-  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
-  if (static_cast<std::uintmax_t>(in.gcount()) != size)
-    throw IoError("read_idx: read " + std::to_string(in.gcount()) + " of " + std::to_string(size) + " bytes of '" +
-                  path.string() + "'");
+  const auto bytes = detail::read_file_bytes(path, "read_idx", detail::kIdxMaxFileSize, [&](auto size) {
+    return FormatError("IDX file '" + path.string() + "': " + std::to_string(size) + " bytes, above the " +
+                       std::to_string(detail::kIdxMaxFileSize) + "-byte limit");
+  });
   return parse_idx(bytes, path.string());
 }
 

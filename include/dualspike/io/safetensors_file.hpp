@@ -43,6 +43,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../core/errors.hpp"
+#include "../core/file_bytes.hpp"
 
 namespace dualspike {
 
@@ -268,25 +269,11 @@ inline nlohmann::json st_parse_header(std::string_view text, std::string_view fi
 /// \throws IoError if it is missing, not a regular file or cannot be read; FormatError if
 ///   it is larger than 4 GiB, or as parse_safetensors.
 [[nodiscard]] inline SafetensorsFile read_safetensors(const std::filesystem::path& path) {
-  std::error_code ec;
-  const auto status = std::filesystem::status(path, ec);
-  if (ec || !std::filesystem::exists(status))
-    throw IoError("read_safetensors: cannot open '" + path.string() + "' (no such file)");
-  if (!std::filesystem::is_regular_file(status))
-    throw IoError("read_safetensors: '" + path.string() + "' is not a regular file (directory, FIFO or device)");
-  const std::uintmax_t size = std::filesystem::file_size(path, ec);
-  if (ec) throw IoError("read_safetensors: cannot determine the size of '" + path.string() + "'");
-  if (size > detail::kSafetensorsMaxFileSize)
-    throw detail::st_error(path.string(), std::to_string(size) + " bytes, above the limit of " +
-                                              std::to_string(detail::kSafetensorsMaxFileSize) + " bytes");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError("read_safetensors: cannot open '" + path.string() + "'");
-  std::vector<std::byte> bytes(static_cast<std::size_t>(size));
-  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
-  if (static_cast<std::uintmax_t>(in.gcount()) != size)
-    throw IoError("read_safetensors: read " + std::to_string(in.gcount()) + " of " + std::to_string(size) +
-                  " bytes of '" + path.string() + "'");
-  return parse_safetensors(bytes, path.string());
+  const auto bytes = detail::read_file_bytes(path, "read_safetensors", detail::kSafetensorsMaxFileSize, [&](auto size) {
+    return detail::st_error(path.string(), std::to_string(size) + " bytes, above the limit of " +
+                                               std::to_string(detail::kSafetensorsMaxFileSize) + " bytes");
+  });
+  return parse_safetensors(std::as_bytes(std::span(bytes)), path.string());
 }
 
 /// Serializes F32 tensors (values in row-major order, matching each shape) and metadata
